@@ -1,0 +1,82 @@
+"""Send `OutboundMessage` values over SMTP."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from typing import Literal
+
+from connectors.base import OutboundMessage, PermanentFailure, SendError, TemporaryFailure
+from connectors.email.compose import compose
+from connectors.email.decode import normalize_msgid
+
+# Authentication failures are the channel's configuration, not the message's
+# fault: retrying after an admin fixes the password must still deliver it.
+_AUTH_CODES = frozenset({530, 534, 535, 538})
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """One SMTP account. `security`: "tls" (implicit, port 465), "starttls" or "none"."""
+
+    host: str
+    port: int
+    from_address: str
+    message_id_domain: str
+    from_name: str = ""
+    security: Literal["tls", "starttls", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+
+def _by_code(code: int, text: str) -> SendError:
+    if 400 <= code < 500 or code in _AUTH_CODES:
+        return TemporaryFailure(f"{code} {text}")
+    return PermanentFailure(f"{code} {text}")
+
+
+def _reply_text(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+class SmtpSender:
+    """Delivers one message per connection; the outbox worker owns retries."""
+
+    def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.settings = settings
+        self.ssl_context = ssl_context or ssl.create_default_context()
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.security == "tls":
+            return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self.ssl_context)
+        client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        if s.security == "starttls":
+            client.starttls(context=self.ssl_context)
+        return client
+
+    def send(self, message: OutboundMessage) -> str:
+        """Send `message`; return its normalised Message-ID (the external id).
+
+        Raises TemporaryFailure (4xx, network, timeouts, login) or PermanentFailure (5xx).
+        """
+        s = self.settings
+        try:
+            mail = compose(message, s.from_address, s.from_name, s.message_id_domain)
+        except (ValueError, TypeError) as exc:
+            raise PermanentFailure(f"cannot build the mail: {exc}") from exc
+        try:
+            with self._connect() as client:
+                if s.username:
+                    client.login(s.username, s.password or "")
+                client.send_message(mail, from_addr=s.from_address, to_addrs=[message.recipient])
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()), (550, b"recipient refused"))
+            raise _by_code(code, _reply_text(text)) from exc
+        except smtplib.SMTPResponseException as exc:  # sender refused, data error, auth, helo
+            raise _by_code(exc.smtp_code, _reply_text(exc.smtp_error)) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # disconnects, timeouts, TLS, refused
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        return normalize_msgid(mail["Message-ID"]) or ""

@@ -1,0 +1,50 @@
+"""The content-addressed attachment store: files named by their sha256.
+
+The same file sent twice is stored once; a write is atomic (temp file and
+rename), so a crash never leaves half a file under a valid name. All web and
+worker processes of a deployment must share this folder.
+"""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+
+
+class AttachmentStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a sha256: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        sha256 = hashlib.sha256(data).hexdigest()
+        target = self.path(sha256)
+        if target.exists():
+            return sha256
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha256
+
+    def read(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+
+def store() -> AttachmentStore:
+    config = current_app.extensions["desk.config"]
+    root = Path(config.attachments.path)
+    if not root.is_absolute():
+        root = Path(current_app.instance_path) / root
+    return AttachmentStore(root)

@@ -1,0 +1,55 @@
+"""Database wiring that differs between SQLite and PostgreSQL, and the transaction rule."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from desk.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web app read while the worker writes; the busy timeout makes
+    # a second writer wait instead of failing; SQLite enforces foreign keys
+    # only when asked.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One service call, one transaction: commit on success, roll back on any error.
+
+    Services are the only code that commits; views, workers and the CLI call
+    a service and never touch the session's transaction themselves.
+    """
+    session = db.session
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def engine() -> Engine:
+    return db.engine
+
+
+def is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"

@@ -1,0 +1,295 @@
+"""The one door in: every inbound message of every channel passes through `ingest`.
+
+One transaction does it all: dedupe on (channel, external id), loop guard,
+contact, threading, the message and its attachments, the privacy scan, the
+receipt into the outbox, and the events. Only after it has committed may the
+connector acknowledge the message at its source.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from connectors.base import InboundMessage
+from desk import events, loopguard, privacy
+from desk.attachments import store
+from desk.channels import channel_by_name, identity_kind
+from desk.config import DeskConfig, current_config
+from desk.contacts import normalise_address, resolve_contact
+from desk.database import transaction
+from desk.extensions import db
+from desk.language import detect_language
+from desk.models import (
+    Channel,
+    Contact,
+    Direction,
+    EventKind,
+    ExternalIdTombstone,
+    Inquiry,
+    Message,
+    MessageAttachment,
+    SendState,
+    Status,
+    Verdict,
+    utcnow,
+)
+from desk.outbox import queue_outbound
+from desk.receipts import receipt_allowed, receipt_text
+from desk.references import next_reference
+from desk.sanitize import sanitize_html
+from desk.thread_match import ThreadMatch, find_thread
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    CREATED = "created"  # a new inquiry
+    THREADED = "threaded"  # added to an existing inquiry
+    DUPLICATE = "duplicate"  # already had it: nothing changed
+    DROPPED = "dropped"  # our own message coming back, or deleted on purpose
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: Outcome
+    inquiry_id: int | None = None
+    message_id: int | None = None
+    reference: str | None = None
+    reason: str | None = None
+    receipt_queued: bool = False
+
+
+def ingest(msg: InboundMessage, now: datetime | None = None) -> IngestResult:
+    """Take in one message; safe to call again with the same message."""
+    config = current_config()
+    now = now or utcnow()
+    try:
+        with transaction() as session:
+            return _ingest(session, config, msg, now)
+    except IntegrityError:
+        # The unique key on (channel, external id) is the dedupe guarantee: a
+        # concurrent ingest of the same message won the race.
+        existing = _existing(db.session, msg)
+        if existing is None:
+            raise
+        return _duplicate(existing)
+
+
+def _ingest(session: Session, config: DeskConfig, msg: InboundMessage, now: datetime) -> IngestResult:
+    channel = channel_by_name(msg.channel)
+    existing = _existing(session, msg)
+    if existing is not None:  # the common re-fetch, answered without doing the work again
+        return _duplicate(existing)
+    if _tombstoned(session, channel, msg.external_id):
+        return IngestResult(Outcome.DROPPED, reason="deleted earlier; not taken in again")
+    judgement = loopguard.judge(msg, _guard_context(config))
+    if judgement.verdict is Verdict.DROP:
+        log.info("dropped %s on %s: %s", msg.external_id, channel.name, judgement.reason)
+        return IngestResult(Outcome.DROPPED, reason=judgement.reason)
+
+    kind = identity_kind(channel.kind)
+    contact = resolve_contact(session, kind, msg.sender_address, msg.sender_name)
+    session.flush()
+    match = find_thread(session, channel, msg, contact)
+    automatic = judgement.verdict is Verdict.NO_RECEIPT
+    inquiry, created = _inquiry_for(session, config, channel, msg, contact, match, automatic, now)
+
+    message = Message(
+        inquiry_id=inquiry.id,
+        direction=Direction.INBOUND,
+        channel_id=channel.id,
+        external_id=msg.external_id,
+        address=normalise_address(kind, msg.sender_address),
+        contact_id=contact.id,
+        sender_name=msg.sender_name[:200],
+        subject=msg.subject[:500],
+        text=msg.text,
+        html=sanitize_html(msg.html) if msg.html else None,
+        in_reply_to=msg.in_reply_to,
+        verdict=judgement.verdict,
+        verdict_reason=judgement.reason,
+        automatic=automatic,
+        raw_sha256=store().put(msg.raw) if msg.raw else None,
+        created_at=msg.received_at or now,
+    )
+    session.add(message)
+    session.flush()  # a duplicate external id fails here, before any other work is kept
+    _store_attachments(session, message, msg)
+    _mark_bounced(session, msg, now)
+
+    if privacy.find_national_ids(f"{msg.subject}\n{msg.text}"):
+        inquiry.sensitive = True
+    inquiry.last_message_at = max(inquiry.last_message_at, message.created_at)
+    if not created:
+        events.record(session, inquiry, EventKind.MESSAGE_RECEIVED, at=now, message_id=message.id,
+                      automatic=automatic or None)
+
+    receipt = False
+    if created and _wants_receipt(session, config, channel, contact, judgement, now):
+        subject, text = receipt_text(inquiry, contact, config)
+        queue_outbound(session, inquiry, channel, message.address or "", subject, text,
+                       automatic=True, now=now)
+        events.record(session, inquiry, EventKind.RECEIPT_QUEUED, at=now)
+        receipt = True
+    return IngestResult(
+        Outcome.CREATED if created else Outcome.THREADED,
+        inquiry_id=inquiry.id,
+        message_id=message.id,
+        reference=inquiry.reference,
+        reason=judgement.reason,
+        receipt_queued=receipt,
+    )
+
+
+def _inquiry_for(
+    session: Session,
+    config: DeskConfig,
+    channel: Channel,
+    msg: InboundMessage,
+    contact: Contact,
+    match: ThreadMatch | None,
+    automatic: bool,
+    now: datetime,
+) -> tuple[Inquiry, bool]:
+    """The inquiry the message joins, or a new one; True when new."""
+    if match is not None and match.trusted:
+        inquiry = match.inquiry
+        if inquiry.status is Status.CLOSED and config.reply_to_closed == "new" and not automatic:
+            return _new_inquiry(session, channel, msg, contact, now, linked_to=inquiry,
+                                confirmed=True), True
+        if inquiry.status in (Status.RESOLVED, Status.CLOSED) and not automatic:
+            inquiry.status = Status.OPEN
+            inquiry.resolved_at = None
+            events.record(session, inquiry, EventKind.REOPENED, at=now, reason="citizen wrote")
+        elif inquiry.status is Status.WAITING and not automatic:
+            inquiry.status = Status.OPEN
+            events.record(session, inquiry, EventKind.STATUS_CHANGED, at=now,
+                          status=Status.OPEN.value, reason="citizen wrote")
+        return inquiry, False
+    linked = match.inquiry if match is not None else None
+    return _new_inquiry(session, channel, msg, contact, now, linked_to=linked, confirmed=False), True
+
+
+def _new_inquiry(
+    session: Session,
+    channel: Channel,
+    msg: InboundMessage,
+    contact: Contact,
+    now: datetime,
+    linked_to: Inquiry | None,
+    confirmed: bool,
+) -> Inquiry:
+    language = contact.language or detect_language(f"{msg.subject}\n{msg.text}")
+    contact.language = contact.language or language
+    inquiry = Inquiry(
+        reference=next_reference(session, now),
+        subject=(msg.subject or msg.text.strip().split("\n", 1)[0])[:300],
+        status=Status.NEW,
+        language=language,
+        contact_id=contact.id,
+        channel_id=channel.id,
+        conversation_key=msg.conversation_id,
+        linked_to_id=linked_to.id if linked_to else None,
+        link_unconfirmed=linked_to is not None and not confirmed,
+        created_at=msg.received_at or now,
+        last_message_at=msg.received_at or now,
+    )
+    inquiry.channel = channel
+    session.add(inquiry)
+    session.flush()
+    events.record(session, inquiry, EventKind.CREATED, at=inquiry.created_at)
+    if linked_to is not None:
+        events.record(session, inquiry, EventKind.LINKED, at=now, linked_to=linked_to.reference,
+                      unconfirmed=not confirmed or None)
+    return inquiry
+
+
+def _store_attachments(session: Session, message: Message, msg: InboundMessage) -> None:
+    files = store()
+    for attachment in msg.attachments:
+        session.add(
+            MessageAttachment(
+                message_id=message.id,
+                filename=(attachment.filename or "attachment")[:300],
+                content_type=attachment.content_type[:200],
+                size=attachment.size,
+                sha256=files.put(attachment.data),
+                content_id=attachment.content_id,
+                inline=attachment.inline,
+            )
+        )
+
+
+def _mark_bounced(session: Session, msg: InboundMessage, now: datetime) -> None:
+    """A delivery report marks the outgoing messages it reports on as failed."""
+    if not (msg.is_delivery_report and msg.reports_on):
+        return
+    for sent in session.scalars(
+        select(Message).where(
+            Message.external_id.in_(msg.reports_on), Message.direction == Direction.OUTBOUND
+        )
+    ):
+        sent.send_state = SendState.FAILED
+        inquiry = session.get(Inquiry, sent.inquiry_id)
+        if inquiry is not None:
+            events.record(session, inquiry, EventKind.SEND_FAILED, at=now, message_id=sent.id,
+                          error="bounced")
+
+
+def _wants_receipt(
+    session: Session,
+    config: DeskConfig,
+    channel: Channel,
+    contact: Contact,
+    judgement: loopguard.Judgement,
+    now: datetime,
+) -> bool:
+    return (
+        config.receipts.enabled
+        and channel.receipts
+        and judgement.verdict is Verdict.ACCEPT
+        and receipt_allowed(session, contact, config, now)
+    )
+
+
+def _guard_context(config: DeskConfig) -> loopguard.GuardContext:
+    own = {
+        str(cfg.options.get("address", "")).lower()
+        for cfg in config.channels
+        if cfg.options.get("address")
+    }
+    return loopguard.GuardContext(
+        own_message_id_domain=config.message_id_domain, own_addresses=frozenset(own)
+    )
+
+
+def _existing(session: Session, msg: InboundMessage) -> Message | None:
+    return session.scalar(
+        select(Message)
+        .join(Channel, Channel.id == Message.channel_id)
+        .where(Channel.name == msg.channel, Message.external_id == msg.external_id)
+    )
+
+
+def _duplicate(message: Message) -> IngestResult:
+    inquiry = db.session.get(Inquiry, message.inquiry_id)
+    return IngestResult(
+        Outcome.DUPLICATE,
+        inquiry_id=message.inquiry_id,
+        message_id=message.id,
+        reference=inquiry.reference if inquiry else None,
+    )
+
+
+def _tombstoned(session: Session, channel: Channel, external_id: str) -> bool:
+    return session.scalar(
+        select(ExternalIdTombstone.id).where(
+            ExternalIdTombstone.channel_id == channel.id,
+            ExternalIdTombstone.external_id == external_id,
+        )
+    ) is not None

@@ -1,0 +1,60 @@
+"""Typed models, one module per aggregate; import them from here."""
+
+from desk.models.base import Base, utcnow
+from desk.models.channel import Channel
+from desk.models.contact import Contact, ContactIdentity, IdentityKind
+from desk.models.event import Event, EventKind
+from desk.models.inquiry import (
+    OPEN_STATUSES,
+    Category,
+    Inquiry,
+    Priority,
+    ReferenceCounter,
+    Status,
+)
+from desk.models.message import (
+    Direction,
+    ExternalIdTombstone,
+    Message,
+    MessageAttachment,
+    SendState,
+    Verdict,
+)
+from desk.models.outbox import OutboxItem, OutboxState
+from desk.models.quarantine import QuarantineItem, QuarantineState
+from desk.models.runtime import Lease, Setting, WorkerHeartbeat
+from desk.models.user import Role, Unit, User, unit_members
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Base",
+    "Category",
+    "Channel",
+    "Contact",
+    "ContactIdentity",
+    "Direction",
+    "Event",
+    "EventKind",
+    "ExternalIdTombstone",
+    "IdentityKind",
+    "Inquiry",
+    "Lease",
+    "Message",
+    "MessageAttachment",
+    "OutboxItem",
+    "OutboxState",
+    "Priority",
+    "QuarantineItem",
+    "QuarantineState",
+    "ReferenceCounter",
+    "Role",
+    "SendState",
+    "Setting",
+    "Status",
+    "Unit",
+    "User",
+    "Verdict",
+    "WorkerHeartbeat",
+    "unit_members",
+    "utcnow",
+]

@@ -1,0 +1,54 @@
+"""The immutable history of every inquiry; metrics and audit are computed from it."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
+
+from desk.models.base import Base, JSONType, enum_column, utcnow
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    MESSAGE_RECEIVED = "message_received"
+    RECEIPT_QUEUED = "receipt_queued"
+    REPLIED = "replied"
+    NOTE_ADDED = "note_added"
+    CLAIMED = "claimed"
+    ASSIGNED = "assigned"
+    ROUTED = "routed"
+    RETURNED = "returned"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    STATUS_CHANGED = "status_changed"
+    SENT = "sent"
+    SEND_FAILED = "send_failed"
+    LINKED = "linked"
+    VIEWED = "viewed"
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_inquiry_at", "inquiry_id", "at"),
+        Index("ix_events_kind_at", "kind", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, 30))
+    # None for the system (ingest, the worker).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where the inquiry lay after the event, so per-unit metrics need no replay.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    channel: Mapped[str | None] = mapped_column(String(80))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+@event.listens_for(Event, "before_update")
+@event.listens_for(Event, "before_delete")
+def _events_are_immutable(mapper: Mapper[Event], connection: Any, target: Event) -> None:
+    raise RuntimeError("events are immutable: write a new event instead")

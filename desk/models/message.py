@@ -1,0 +1,110 @@
+"""Messages of an inquiry and their attachments."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from desk.models.base import Base, enum_column, utcnow
+from desk.models.channel import Channel
+from desk.models.user import User
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    NOTE = "note"
+
+
+class SendState(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Verdict(StrEnum):
+    """What the loop guards decided about an inbound message."""
+
+    ACCEPT = "accept"
+    NO_RECEIPT = "no_receipt"  # store it, but send no receipt and reopen nothing
+    DROP = "drop"  # our own message coming back: store nothing new
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        # Idempotent ingest: the channel's own id is unique per channel.
+        UniqueConstraint("channel_id", "external_id"),
+        Index("ix_messages_inquiry_created", "inquiry_id", "created_at"),
+        Index("ix_messages_external_id", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"))
+    direction: Mapped[Direction] = mapped_column(enum_column(Direction))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    # Inbound: the channel's id. Outbound: our id before sending (e-mail
+    # Message-ID), or the channel's id once sent. Notes: None.
+    external_id: Mapped[str | None] = mapped_column(String(500))
+    # The citizen's address in the channel: sender of inbound, recipient of outbound.
+    address: Mapped[str | None] = mapped_column(String(320))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    # Sanitised HTML, only where the source had HTML.
+    html: Mapped[str | None] = mapped_column(Text)
+    in_reply_to: Mapped[str | None] = mapped_column(String(500))
+    verdict: Mapped[Verdict | None] = mapped_column(enum_column(Verdict))
+    verdict_reason: Mapped[str | None] = mapped_column(String(200))
+    # A receipt or other message no human wrote.
+    automatic: Mapped[bool] = mapped_column(default=False)
+    send_state: Mapped[SendState | None] = mapped_column(enum_column(SendState))
+    # sha256 of the raw source in the attachment store, kept for audit and replay.
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    channel: Mapped[Channel | None] = relationship()
+    author: Mapped[User | None] = relationship()
+    attachments: Mapped[list["MessageAttachment"]] = relationship(
+        back_populates="message", order_by="MessageAttachment.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} {self.direction} inquiry={self.inquiry_id}>"
+
+
+class MessageAttachment(Base):
+    """A file of a message; the bytes live in the content-addressed store by sha256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_id: Mapped[str | None] = mapped_column(String(300))
+    inline: Mapped[bool] = mapped_column(default=False)
+
+    message: Mapped[Message] = relationship(back_populates="attachments")
+
+
+class ExternalIdTombstone(Base):
+    """An external id the desk must not take in again (deleted by an agent or retention)."""
+
+    __tablename__ = "external_id_tombstones"
+    __table_args__ = (UniqueConstraint("channel_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    external_id: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+

@@ -1,0 +1,42 @@
+"""Human references (2026-004711): a counter per year, safe under concurrent ingest."""
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from desk.models import ReferenceCounter
+
+# A reference as it appears in a subject: "[2026-004711]", "Sak 2026-004711".
+REFERENCE_PATTERN = re.compile(r"(?<![\d-])(20\d\d-\d{6})(?![\d-])")
+_OSLO = ZoneInfo("Europe/Oslo")
+
+
+def next_reference(session: Session, at: datetime) -> str:
+    """Take the next number of `at`'s year (Norwegian local year) in this transaction.
+
+    The row lock of the UPDATE serialises concurrent takers on PostgreSQL;
+    SQLite serialises writers anyway. The insert makes the year's row the first
+    time, with ON CONFLICT DO NOTHING so two first takers do not collide.
+    """
+    year = at.astimezone(_OSLO).year
+    bump = (
+        update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last=ReferenceCounter.last + 1)
+        .returning(ReferenceCounter.last)
+    )
+    number = session.execute(bump).scalar()
+    if number is None:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(ReferenceCounter).values(year=year, last=0).on_conflict_do_nothing())
+        number = session.execute(bump).scalar_one()
+    return f"{year}-{number:06d}"
+
+
+def find_references(text: str) -> list[str]:
+    return REFERENCE_PATTERN.findall(text or "")

@@ -1,0 +1,88 @@
+"""The worker process: APScheduler jobs that move messages in and out.
+
+Stateless: everything it knows is in the database, so any number of workers
+can run. Each job is bounded (a batch per run), runs in its own app context,
+and logs and carries on after an error, so one failure never stops the loop.
+"""
+
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy import select
+
+from desk.config import current_config
+from desk.database import transaction
+from desk.models import WorkerHeartbeat, utcnow
+from desk.outbox import dispatch_due
+
+log = logging.getLogger(__name__)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def beat(worker_id: str) -> None:
+    """Tell /healthz this worker is alive."""
+    with transaction() as session:
+        row = session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == worker_id))
+        if row is None:
+            session.add(WorkerHeartbeat(worker_id=worker_id))
+        else:
+            row.last_seen_at = utcnow()
+
+
+class Worker:
+    def __init__(self, app: Flask, worker_id: str | None = None) -> None:
+        self.app = app
+        self.worker_id = worker_id or default_worker_id()
+
+    def _job(self, name: str, func: Callable[[], Any]) -> Callable[[], None]:
+        def run() -> None:
+            with self.app.app_context():
+                try:
+                    func()
+                except Exception:
+                    log.exception("worker job %s failed; it runs again on schedule", name)
+
+        run.__name__ = name
+        return run
+
+    def dispatch_outbox(self) -> None:
+        report = dispatch_due(self.worker_id)
+        if report.sent or report.retrying or report.failed:
+            log.info("outbox: %s sent, %s retrying, %s failed", len(report.sent),
+                     len(report.retrying), len(report.failed))
+
+    def add_jobs(self, scheduler: BaseScheduler) -> None:
+        with self.app.app_context():
+            settings = current_config().worker
+        jobs = (
+            ("heartbeat", lambda: beat(self.worker_id), settings.heartbeat_interval_seconds),
+            ("outbox", self.dispatch_outbox, settings.outbox_interval_seconds),
+        )
+        for name, func, seconds in jobs:
+            # One run of a job at a time; a missed run is folded into the next.
+            scheduler.add_job(self._job(name, func), "interval", seconds=seconds, id=name,
+                              max_instances=1, coalesce=True, next_run_time=utcnow())
+
+    def run_forever(self) -> None:
+        scheduler = BlockingScheduler(timezone="UTC")
+        self.add_jobs(scheduler)
+        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+        log.info("worker %s started", self.worker_id)
+        scheduler.start()
+
+    def start_background(self) -> BackgroundScheduler:
+        scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
+        self.add_jobs(scheduler)
+        scheduler.start()
+        return scheduler
