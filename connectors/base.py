@@ -7,10 +7,10 @@ imports, so a connector can be built and tested against its real server alone.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -149,10 +149,21 @@ class Sender(Protocol):
 
 @runtime_checkable
 class Fetcher(Protocol):
-    """A channel the desk pulls from (IMAP); push channels parse webhooks instead."""
+    """A channel the desk pulls from (IMAP); push channels parse webhooks instead.
 
-    def fetch(self, limit: int) -> Iterator[Fetched]:
-        """Yield at most `limit` new items, oldest first."""
+    The cursor is the connector's own storable position (for IMAP,
+    UIDVALIDITY and the last UID); the desk keeps it in the database and
+    stores the cursor a run reports only after each item is committed.
+    """
+
+    def fetch(
+        self, cursor: Any, limit: int, is_known: Callable[[str], bool] | None = None
+    ) -> Iterator[Fetched]:
+        """Yield at most `limit` new items after `cursor`, oldest first.
+
+        `is_known(external_id)` lets the connector skip what the desk has,
+        before downloading it.
+        """
         ...
 
     def ack(self, item: Fetched) -> None:

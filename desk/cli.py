@@ -28,7 +28,9 @@ def _create_app() -> Flask:
              load_dotenv=False)
 def main() -> None:
     """desk: the citizen service centre's inbox."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 def check_schema(app: Flask) -> None:
@@ -91,3 +93,7 @@ def demo_command(port: int, seed_only: bool) -> None:
         run_demo(port=port, seed_only=seed_only)
     except (ConfigError, ServiceError) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+if __name__ == "__main__":
+    main()

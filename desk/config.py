@@ -229,7 +229,8 @@ def _build_channels(value: Any, source: str) -> tuple[ChannelConfig, ...]:
         prefix = f"channels[{index}]."
         if not isinstance(item, Mapping):
             raise ConfigError(f"{source}: '{prefix[:-1]}' must be a table")
-        fixed = {k: v for k, v in item.items() if k in {f.name for f in dataclasses.fields(ChannelConfig)}}
+        known = {f.name for f in dataclasses.fields(ChannelConfig)}
+        fixed = {k: v for k, v in item.items() if k in known}
         options = {k: v for k, v in item.items() if k not in fixed}
         if isinstance(item.get("options"), Mapping):
             options = {**options, **item["options"]}

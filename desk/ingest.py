@@ -80,7 +80,9 @@ def ingest(msg: InboundMessage, now: datetime | None = None) -> IngestResult:
         return _duplicate(existing)
 
 
-def _ingest(session: Session, config: DeskConfig, msg: InboundMessage, now: datetime) -> IngestResult:
+def _ingest(
+    session: Session, config: DeskConfig, msg: InboundMessage, now: datetime
+) -> IngestResult:
     channel = channel_by_name(msg.channel)
     existing = _existing(session, msg)
     if existing is not None:  # the common re-fetch, answered without doing the work again
@@ -172,7 +174,8 @@ def _inquiry_for(
                           status=Status.OPEN.value, reason="citizen wrote")
         return inquiry, False
     linked = match.inquiry if match is not None else None
-    return _new_inquiry(session, channel, msg, contact, now, linked_to=linked, confirmed=False), True
+    inquiry = _new_inquiry(session, channel, msg, contact, now, linked_to=linked, confirmed=False)
+    return inquiry, True
 
 
 def _new_inquiry(

@@ -83,7 +83,8 @@ NO_RECEIPT_FILTERS: tuple[Filter, ...] = (
 
 
 def judge(msg: InboundMessage, ctx: GuardContext) -> Judgement:
-    for verdict, filters in ((Verdict.DROP, DROP_FILTERS), (Verdict.NO_RECEIPT, NO_RECEIPT_FILTERS)):
+    stages = ((Verdict.DROP, DROP_FILTERS), (Verdict.NO_RECEIPT, NO_RECEIPT_FILTERS))
+    for verdict, filters in stages:
         reason = _first_reason(filters, msg, ctx)
         if reason:
             return Judgement(verdict, reason)

@@ -85,7 +85,9 @@ class DispatchReport:
     failed: list[int] = field(default_factory=list)
 
 
-def dispatch_due(worker_id: str, now: datetime | None = None, limit: int | None = None) -> DispatchReport:
+def dispatch_due(
+    worker_id: str, now: datetime | None = None, limit: int | None = None
+) -> DispatchReport:
     """Send what is due, at most `limit` items (the config's batch size by default)."""
     config = current_config()
     now = now or utcnow()
@@ -234,7 +236,8 @@ def _record_failure(
             item.next_attempt_at = now + backoff(
                 item.attempts, outbox.base_delay_seconds, outbox.max_delay_seconds
             )
-            log.info("outbox item %s: attempt %s failed, retrying: %s", item_id, item.attempts, error)
+            log.info("outbox item %s: attempt %s failed, retrying: %s",
+                     item_id, item.attempts, error)
             return
         item.state = OutboxState.FAILED
         message = item.message

@@ -59,7 +59,7 @@ def queue_page(user: User, view: str = "open", cursor: str | None = None,
     return QueuePage(rows, next_cursor)
 
 
-def _view_condition(user: User, view: str):  # noqa: ANN202 - an SQL expression
+def _view_condition(user: User, view: str):
     if view == "new":
         return Inquiry.status == Status.NEW
     if view == "mine":

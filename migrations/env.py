@@ -32,7 +32,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    def process_revision_directives(context, revision, directives):  # noqa: ANN001
+    def process_revision_directives(context, revision, directives):
         # `desk db migrate` with no model change writes no empty revision.
         if getattr(config.cmd_opts, "autogenerate", False):
             script = directives[0]

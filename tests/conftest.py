@@ -6,6 +6,7 @@ test then starts from it clean (a copied SQLite file, or TRUNCATE on
 PostgreSQL), so tests are independent and fast.
 """
 
+import contextvars
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +21,6 @@ from connectors.base import InboundMessage
 from desk import create_app
 from desk.config import env_value, load_config
 from desk.models import Role, User
-
 
 PG_URL = env_value("DESK_TEST_DATABASE_URL")
 
@@ -117,8 +117,20 @@ def app(database_url: str, tmp_path: Path, config_overrides: dict[str, Any]) -> 
         db.engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, as in production.
+
+    Flask reuses an app context the test already pushed, which would share
+    `g` and the database session between the test and the request.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -62,12 +62,12 @@ _SINGLE_BYTE = frozenset({"cp1252", "iso8859-1", "iso8859-15"})
 def lookup_codec(charset: str | None) -> str | None:
     """The Python codec for a MIME charset label, or None to guess."""
     label = (charset or "").strip().strip("\"'").lower()
-    if label in _UNKNOWN:
+    if label in _UNKNOWN or not (label.isascii() and label.isprintable()):
         return None
     label = _ALIASES.get(label, label)
     try:
         return codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):
         return None
 
 

@@ -58,7 +58,8 @@ class ImapCursor:
 class ImapSettings:
     """One mailbox. `security`: "tls" (port 993), "starttls" or "none" (local tests).
 
-    `processed_folder`: `ack` moves mail there; None marks it \\Seen instead.
+    `processed_folder`: `ack` moves mail there (created at connect if missing);
+    None marks it \\Seen instead.
     """
 
     host: str
@@ -157,6 +158,8 @@ class ImapFetcher:
                 client.oauth2_login(s.username, self._access_token())
             else:
                 client.login(s.username, s.password or "")
+            if s.processed_folder and not client.folder_exists(s.processed_folder):
+                client.create_folder(s.processed_folder)
             self._select(client)
 
     def close(self) -> None:

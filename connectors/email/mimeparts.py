@@ -119,7 +119,10 @@ def _message_bytes(inner: Message) -> bytes:
             return inner.as_bytes(policy=pol)
         except Exception:
             continue
-    return str(inner).encode("utf-8", "surrogateescape")
+    try:
+        return str(inner).encode("utf-8", "surrogateescape")
+    except Exception:
+        return b""  # walk() then keeps the part as an empty attachment, not a crash
 
 
 def _attach(body: Body, limits: Limits, att: Attachment) -> None:

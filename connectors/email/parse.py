@@ -69,10 +69,7 @@ def parse_message(
     raw = bytes(raw or b"")
     if not raw.strip():
         raise UnparseableMail("empty message")
-    try:
-        msg = message_from_bytes(_repair_header_block(raw), policy=policy.default)
-    except Exception as exc:  # the feed parser is lenient; this is a stdlib bug
-        raise UnparseableMail(f"MIME parser failed: {type(exc).__name__}: {exc}") from exc
+    msg = _parse_mime(_repair_header_block(raw))
     if not list(msg.raw_items()):
         raise UnparseableMail("no header block")
     try:
@@ -98,6 +95,17 @@ def _repair_header_block(raw: bytes) -> bytes:
         return raw
     fixed = [lines[0], *(ln if _HEADER_LINE.match(ln) else b" " + ln for ln in lines[1:])]
     return b"\n".join(fixed) + raw[end.start() :]
+
+
+def _parse_mime(raw: bytes) -> Message:
+    try:
+        return message_from_bytes(raw, policy=policy.default)
+    except Exception:  # stdlib header parser bugs, e.g. IndexError on "text/plain; a"
+        pass
+    try:  # compat32 keeps headers as plain strings, which is all the walk reads
+        return message_from_bytes(raw, policy=policy.compat32)
+    except Exception as exc:
+        raise UnparseableMail(f"MIME parser failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _addresses(msg: Message, *names: str) -> list[tuple[str, str]]:

@@ -48,9 +48,10 @@ def run_demo(port: int = 5000, seed_only: bool = False) -> None:
         created = seed()
         click.echo("Demo data created." if created else "Demo data was already there.")
         base_url = current_config().base_url
-    click.echo("Sign in as one of these (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Sign in as one of these (password for all: {DEMO_PASSWORD}):")
     for username, name, role, units in data.STAFF[:5]:
-        click.echo(f"  {username:<12} {name:<16} {role}{' (' + ', '.join(units) + ')' if units else ''}")
+        where = f" ({', '.join(units)})" if units else ""
+        click.echo(f"  {username:<12} {name:<16} {role}{where}")
     if seed_only:
         return
     from waitress import serve

@@ -133,7 +133,8 @@ ENGLISH = (
 ANSWERS = {
     "nb": "Hei!\n\nTakk for henvendelsen. {answer}\n\nVennlig hilsen\n{agent}\nInnbyggerservice",
     "nn": "Hei!\n\nTakk for førespurnaden. {answer}\n\nVenleg helsing\n{agent}\nInnbyggarservice",
-    "en": "Hello,\n\nThank you for contacting us. {answer}\n\nKind regards\n{agent}\nCitizen service",
+    "en": "Hello,\n\nThank you for contacting us. {answer}\n\n"
+          "Kind regards\n{agent}\nCitizen service",
 }
 ANSWER_LINES = {
     "nb": ("Vi har sett på saken og sendt den videre til riktig enhet.",

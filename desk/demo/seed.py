@@ -111,7 +111,9 @@ class _History:
         self.rng = rng
         self.units = units
         self.staff = staff
-        self.channels = channels
+        self.by_kind: dict[str, Channel] = {}
+        for channel in sorted(channels.values(), key=lambda c: c.id):
+            self.by_kind.setdefault(channel.kind, channel)
         self.now = utcnow()
         self.agents = [u for u in staff.values() if u.role is Role.AGENT]
         self.leaders = {u.units[0].slug: u for u in staff.values() if u.role is Role.UNIT_LEADER}
@@ -163,8 +165,10 @@ class _History:
 
     def _plan(self, days: int) -> dict[str, Any]:
         rng = self.rng
-        names, weights = zip(*((c[0], c[3]) for c in data.CHANNELS), strict=True)
-        channel = self.channels[rng.choices(names, weights)[0]]
+        # The demo's mix of channels, over whichever of those kinds this desk has.
+        kinds, weights = zip(*((kind, share) for _n, kind, _d, share in data.CHANNELS
+                               if kind in self.by_kind), strict=True)
+        channel = self.by_kind[rng.choices(kinds, weights)[0]]
         at = self._when(days, manual=channel.kind in ("phone", "walkin"))
         language = rng.choices(("nb", "nn", "en"), (88, 7, 5))[0]
         unit_slug = None
@@ -246,7 +250,7 @@ class _History:
         inquiry.status, inquiry.assignee_id = Status.OPEN, agent.id
         event(EventKind.CLAIMED, t, agent, assignee=agent.id)
         slug = plan["unit"]
-        if slug is None or manual and rng.random() < 0.5:
+        if slug is None or (manual and rng.random() < 0.5):
             self._answer(inquiry, plan, agent, t + timedelta(minutes=rng.uniform(2, 90)),
                          message, event, resolve=age > timedelta(days=2) or manual)
             return

@@ -36,7 +36,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error: Exception) -> tuple[str, int]:
-        # Flask-WTF's CSRF failure lands here too.
+        # Flask-WTF CSRF failure lands here too.
         return render_template("errors/error.html", code=400,
                                message=gettext("The form had expired or was not valid. "
                                                "Go back, reload the page and try again.")), 400

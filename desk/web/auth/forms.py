@@ -4,6 +4,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from desk.i18n import LOCALE_NAMES
+from desk.web.choices import choices
 
 
 class LoginForm(FlaskForm):
@@ -14,4 +15,4 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=list(LOCALE_NAMES.items()))
+    locale = SelectField(_l("Language"), choices=choices(LOCALE_NAMES.items()))

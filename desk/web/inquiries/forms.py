@@ -3,17 +3,20 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from desk.web.choices import choices
+
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
 class ReplyForm(FlaskForm):
-    text = TextAreaField(_l("Answer to the citizen"), validators=[DataRequired(), Length(max=50000)])
+    text = TextAreaField(_l("Answer to the citizen"),
+                         validators=[DataRequired(), Length(max=50000)])
     then = SelectField(
         _l("Afterwards"),
-        choices=[("open", _l("Keep open")), ("waiting", _l("Wait for the citizen")),
-                 ("resolved", _l("Resolve"))],
+        choices=choices([("open", _l("Keep open")), ("waiting", _l("Wait for the citizen")),
+                         ("resolved", _l("Resolve"))]),
         default="waiting",
     )
 

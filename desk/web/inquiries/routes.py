@@ -10,6 +10,7 @@ from desk import audit, queries, workflow
 from desk.access import CASE_ROLES, Action, can
 from desk.auth import roles_required
 from desk.models import Status
+from desk.web.choices import choices
 from desk.web.inquiries.forms import ActionForm, NoteForm, ReplyForm, ReturnForm, RouteForm
 
 bp = Blueprint("inquiries", __name__)
@@ -36,8 +37,8 @@ def detail(inquiry_id: int) -> str:
     if inquiry.sensitive:
         audit.record_view(current_user, inquiry.id)
     route_form = RouteForm()
-    route_form.unit.choices = [(u.id, u.name) for u in queries.active_units()
-                               if u.id != inquiry.unit_id]
+    route_form.unit.choices = choices((u.id, u.name) for u in queries.active_units()
+                                      if u.id != inquiry.unit_id)
     events = queries.history(inquiry)
     return render_template(
         "inquiries/detail.html",
@@ -89,7 +90,7 @@ def note(inquiry_id: int) -> Response:
 @case_roles
 def route(inquiry_id: int) -> Response:
     form = RouteForm()
-    form.unit.choices = [(u.id, u.name) for u in queries.active_units()]
+    form.unit.choices = choices((u.id, u.name) for u in queries.active_units())
     if not form.validate_on_submit():
         return _invalid(inquiry_id)
     workflow.route_to_unit(current_user, inquiry_id, form.unit.data, form.comment.data or "")

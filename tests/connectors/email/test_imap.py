@@ -114,7 +114,6 @@ def test_ack_marks_seen(imap_server, admin):
 
 
 def test_ack_moves_to_processed_folder(imap_server, admin):
-    admin.create_folder("Behandlet")
     admin.append(imap_server.folder, mail(1))
     with fetcher(imap_server, processed_folder="Behandlet") as imap:
         (item,) = imap.fetch(None)

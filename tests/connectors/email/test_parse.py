@@ -203,3 +203,15 @@ def test_mailing_list_headers_are_kept():
     assert msg.header("list-id") == "<news.example.org>"
     assert msg.header("List-Unsubscribe") == "<mailto:leave@example.org>"
     assert msg.header("precedence") == "bulk"
+
+
+def test_stdlib_header_parser_crash_falls_back():
+    # policy.default raises IndexError on a parameter name ending in "*" (CPython 3.11).
+    raw = b"From: a@b.no\r\nContent-Type: text/plain; name*\r\n\r\nhei\r\n"
+    assert parse_message(raw, "email").text == "hei"
+
+
+def test_encoded_word_with_garbage_charset():
+    raw = b"From: =?\xc3\x00x?Q?abc?= <a@b.no>\r\nSubject: =?utf-8?B?w6bDuMOl?=\r\n\r\nx\r\n"
+    msg = parse_message(raw, "email")
+    assert msg.subject == "æøå" and msg.sender_name == "abc"
