@@ -84,15 +84,20 @@ def sender_for(channel: Channel, config: DeskConfig | None = None) -> Sender:
     cfg = config.channel(channel.name)
     if cfg is None:
         raise UnknownChannel(f"channel {channel.name!r} has no connector configured")
-    return build_sender(cfg, Path(current_app.instance_path))
+    return build_sender(cfg, Path(current_app.instance_path), config)
 
 
-def build_sender(cfg: ChannelConfig, instance_path: Path) -> Sender:
+def build_sender(cfg: ChannelConfig, instance_path: Path, config: DeskConfig) -> Sender:
     """The connector for `cfg`; relative file paths are under the instance folder."""
     if cfg.connector_name == "log":
         from connectors.log import LogSender
 
         return LogSender(path=str(instance_path / str(cfg.options.get("path", "outbox.log"))))
+    if cfg.connector_name == "email":
+        from connectors.email.smtp import SmtpSender
+        from desk.mail.settings import smtp_settings
+
+        return SmtpSender(smtp_settings(cfg, config))
     raise UnknownChannel(f"channel {cfg.name!r}: no sender for connector {cfg.connector_name!r}")
 
 

@@ -1,10 +1,13 @@
 """The `desk` command: Flask's CLI with the desk's own commands.
 
 `desk db upgrade` (Flask-Migrate), `desk users create`, `desk worker`,
-`desk demo`, `desk run` for development.
+`desk import-mail`, `desk quarantine`, `desk demo`, `desk run` for development.
 """
 
+import json
 import logging
+from collections import Counter
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -79,7 +82,84 @@ def worker_command(info: ScriptInfo) -> None:
     check_schema(app)
     with app.app_context():
         sync_channels()
-    Worker(app).run_forever()
+    try:
+        Worker(app).run_forever()
+    except ConfigError as exc:  # a mailbox's options, checked as its watcher starts
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("import-mail")
+@click.option("--channel", default="import", show_default=True,
+              help="The e-mail channel the mail belongs to.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per message.")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+def import_mail_command(channel: str, as_json: bool, paths: tuple[Path, ...]) -> None:
+    """Take in .eml files, folders of them and mbox files (no receipts are sent)."""
+    from desk.mail.importer import import_mail
+
+    check_schema(current_app)
+    counts: Counter[str] = Counter()
+    try:
+        for record in import_mail(paths, channel):
+            counts[record.taken.outcome] += 1
+            if as_json:
+                click.echo(json.dumps(record.as_json(), ensure_ascii=False))
+            else:
+                result = record.taken.result
+                click.echo(f"{record.taken.outcome:<11} {(result and result.reference) or '-':<11} "
+                           f"{record.source.source_id}  {record.taken.reason or ''}".rstrip())
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    click.echo(f"imported {sum(counts.values())} messages: {summary or 'none'}", err=as_json)
+
+
+@main.group()
+def quarantine() -> None:
+    """Inbound items that could not be taken in: list, replay, discard."""
+
+
+@quarantine.command("list")
+@click.option("--channel", default=None, help="Only this channel's items.")
+@click.option("--limit", default=100, show_default=True)
+def quarantine_list(channel: str | None, limit: int) -> None:
+    """Held items, newest first."""
+    from desk import quarantine as service
+
+    check_schema(current_app)
+    for item in service.held(limit, channel):
+        reason = item.reason.splitlines()[0] if item.reason else ""
+        click.echo(f"{item.id:>6}  {item.received_at:%Y-%m-%d %H:%M}  "
+                   f"{item.channel or '-':<12} {item.size:>9} B  {reason}")
+
+
+@quarantine.command("replay")
+@click.argument("item_id", type=int)
+def quarantine_replay(item_id: int) -> None:
+    """Parse and ingest a held item again."""
+    from desk import quarantine as service
+
+    check_schema(current_app)
+    try:
+        result = service.replay(item_id)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{item_id}: {result.outcome.value} {result.reference or ''}".rstrip())
+
+
+@quarantine.command("discard")
+@click.argument("item_id", type=int)
+def quarantine_discard(item_id: int) -> None:
+    """Give up on a held item."""
+    from desk import quarantine as service
+
+    check_schema(current_app)
+    try:
+        service.discard(item_id)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{item_id}: discarded")
 
 
 @main.command("demo", with_appcontext=False)

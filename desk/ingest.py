@@ -64,24 +64,35 @@ class IngestResult:
     receipt_queued: bool = False
 
 
-def ingest(msg: InboundMessage, now: datetime | None = None) -> IngestResult:
-    """Take in one message; safe to call again with the same message."""
+def ingest(
+    msg: InboundMessage, now: datetime | None = None, *, receipts: bool = True
+) -> IngestResult:
+    """Take in one message; safe to call again with the same message.
+
+    `receipts=False` sends no receipt whatever the channel says: for mail
+    imported from an archive, whose senders wrote long ago.
+    """
     config = current_config()
     now = now or utcnow()
-    try:
-        with transaction() as session:
-            return _ingest(session, config, msg, now)
-    except IntegrityError:
-        # The unique key on (channel, external id) is the dedupe guarantee: a
-        # concurrent ingest of the same message won the race.
-        existing = _existing(db.session, msg)
-        if existing is None:
-            raise
-        return _duplicate(existing)
+    for attempt in (1, 2):
+        try:
+            with transaction() as session:
+                return _ingest(session, config, msg, now, receipts)
+        except IntegrityError:
+            # The unique key on (channel, external id) is the dedupe guarantee: a
+            # concurrent ingest of the same message won the race.
+            existing = _existing(db.session, msg)
+            if existing is not None:
+                return _duplicate(existing)
+            # Another unique key (a new contact's identity written by a concurrent
+            # ingest): that row is committed now, so one more try finds it.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _ingest(
-    session: Session, config: DeskConfig, msg: InboundMessage, now: datetime
+    session: Session, config: DeskConfig, msg: InboundMessage, now: datetime, receipts: bool
 ) -> IngestResult:
     channel = channel_by_name(msg.channel)
     existing = _existing(session, msg)
@@ -132,7 +143,8 @@ def _ingest(
                       automatic=automatic or None)
 
     receipt = False
-    if created and _wants_receipt(session, config, channel, contact, judgement, now):
+    if created and receipts and _wants_receipt(session, config, channel, contact, judgement,
+                                               now):
         subject, text = receipt_text(inquiry, contact, config)
         queue_outbound(session, inquiry, channel, message.address or "", subject, text,
                        automatic=True, now=now)

@@ -251,3 +251,29 @@ def test_received_at_is_kept(app: Flask) -> None:
     result = ingest(inbound(received_at=when))
     inquiry = db.session.get(Inquiry, result.inquiry_id)
     assert abs((inquiry.created_at - when).total_seconds()) < 1
+
+
+def test_concurrent_first_messages_of_a_new_citizen_share_one_contact(app: Flask) -> None:
+    """Two workers meet the same new sender at once: one contact, both messages kept."""
+    messages = [inbound(sender_address="ny@example.no", subject=f"Sak {i}") for i in range(4)]
+    barrier = threading.Barrier(len(messages))
+    errors = []
+
+    def run(msg) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                ingest(msg)
+            except Exception as exc:
+                errors.append(exc)
+            db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in messages]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    assert count(Contact) == 1
+    assert count(Message, Message.direction == "inbound") == 4

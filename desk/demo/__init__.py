@@ -44,7 +44,7 @@ def run_demo(port: int = 5000, seed_only: bool = False) -> None:
     with app.app_context():
         upgrade()
         sync_channels()
-        click.echo("Creating the demo municipality (once)…")
+        click.echo("Preparing the demo municipality…")
         created = seed()
         click.echo("Demo data created." if created else "Demo data was already there.")
         base_url = current_config().base_url

@@ -249,6 +249,9 @@ class _History:
         t = at + timedelta(minutes=rng.uniform(1 if manual else 10, 240))
         inquiry.status, inquiry.assignee_id = Status.OPEN, agent.id
         event(EventKind.CLAIMED, t, agent, assignee=agent.id)
+        recent = age < timedelta(days=4)
+        if recent and not manual and rng.random() < 0.3:
+            return  # taken, not yet answered: today's work
         slug = plan["unit"]
         if slug is None or (manual and rng.random() < 0.5):
             self._answer(inquiry, plan, agent, t + timedelta(minutes=rng.uniform(2, 90)),
@@ -264,7 +267,7 @@ class _History:
         event(EventKind.ROUTED, t, agent, to_unit=unit.id, comment=comment)
         leader = self.leaders[slug]
         t += timedelta(hours=rng.uniform(2, 72))
-        if t > self.now:
+        if t > self.now or (recent and rng.random() < 0.5):
             return  # waiting in the unit's queue
         if rng.random() < 0.08:
             inquiry.unit_id = None

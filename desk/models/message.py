@@ -15,6 +15,8 @@ class Direction(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
     NOTE = "note"
+    # Internal mail to a unit (routing notice), sent through the outbox; never to the citizen.
+    NOTIFICATION = "notification"
 
 
 class SendState(StrEnum):
@@ -38,6 +40,8 @@ class Message(Base):
         UniqueConstraint("channel_id", "external_id"),
         Index("ix_messages_inquiry_created", "inquiry_id", "created_at"),
         Index("ix_messages_external_id", "external_id"),
+        # The receipt rate limit counts a contact's recent automatic messages.
+        Index("ix_messages_contact_created", "contact_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

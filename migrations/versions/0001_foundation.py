@@ -228,6 +228,7 @@ def upgrade():
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index('ix_messages_external_id', ['external_id'], unique=False)
+        batch_op.create_index('ix_messages_contact_created', ['contact_id', 'created_at'], unique=False)
         batch_op.create_index('ix_messages_inquiry_created', ['inquiry_id', 'created_at'], unique=False)
 
     op.create_table('attachments',
@@ -283,6 +284,7 @@ def downgrade():
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_inquiry_created')
         batch_op.drop_index('ix_messages_external_id')
+        batch_op.drop_index('ix_messages_contact_created')
 
     op.drop_table('messages')
     with op.batch_alter_table('events', schema=None) as batch_op:

@@ -1,0 +1,175 @@
+"""Keep what fails: inbound items the desk could not take in, held whole with the reason.
+
+`take_in` is the rule every pull channel and the importer follow: ingest the
+message, or, when it could not be parsed or the ingest failed, hold the raw
+bytes in quarantine, so one bad item never stops a run and nothing is dropped
+silently. An admin lists, replays (after a fix) or discards what is held.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from connectors.base import InboundMessage
+from connectors.email import UnparseableMail
+from desk.database import transaction
+from desk.errors import N_, ServiceError
+from desk.extensions import db
+from desk.ingest import IngestResult, ingest
+from desk.mail.parsing import parse_mail
+from desk.models import Channel, QuarantineItem, QuarantineState, utcnow
+
+log = logging.getLogger(__name__)
+
+Parser = Callable[[bytes, str], InboundMessage]
+# How to read a held item again, per channel kind. Parsers raise a ValueError
+# (UnparseableMail is one) with the reason when the bytes still make no sense.
+PARSERS: dict[str, Parser] = {"email": parse_mail, "import": parse_mail}
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What became of one inbound item: ingested (`result`) or held (`quarantine_id`)."""
+
+    result: IngestResult | None = None
+    quarantine_id: int | None = None
+    reason: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        return "quarantined" if self.result is None else self.result.outcome.value
+
+
+def take_in(
+    message: InboundMessage | None,
+    *,
+    channel_id: int,
+    raw: bytes | None,
+    error: str | None,
+    source_id: str | None,
+    receipts: bool = True,
+) -> Taken:
+    """Ingest `message`, or quarantine `raw` with `error` when there is no message.
+
+    An ingest that fails for a reason of the message's own (a bug it triggers,
+    data the database refuses) quarantines it too. A database that cannot be
+    reached is not the message's fault: that error propagates, so the run stops
+    and the item is fetched again later.
+    """
+    if message is not None:
+        try:
+            result = ingest(message, receipts=receipts)
+        except OperationalError:
+            raise
+        except Exception as exc:
+            log.exception("ingest of %s failed; quarantining it", message.external_id)
+            error, raw = f"ingest failed: {type(exc).__name__}: {exc}", message.raw or raw
+        else:
+            return Taken(result, reason=result.reason)
+    reason = error or "unknown error"
+    return Taken(quarantine_id=hold(channel_id, raw or b"", reason, source_id), reason=reason)
+
+
+def hold(
+    channel_id: int | None, raw: bytes, reason: str, source_id: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Store `raw` in quarantine; the same bytes from the same source are held once,
+    so an item fetched again after a crash before its ack is not doubled."""
+    with transaction() as session:
+        existing = session.scalar(
+            select(QuarantineItem).where(
+                QuarantineItem.channel_id == channel_id,
+                QuarantineItem.source_id == source_id,
+                QuarantineItem.state == QuarantineState.HELD,
+                QuarantineItem.raw == raw,
+            )
+        )
+        if existing is not None:
+            existing.reason = reason[:4000]
+            return existing.id
+        item = QuarantineItem(channel_id=channel_id, source_id=source_id, reason=reason[:4000],
+                              raw=raw, received_at=now or utcnow())
+        session.add(item)
+        session.flush()
+        return item.id
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """A quarantined item as a list shows it (without its bytes)."""
+
+    id: int
+    channel: str | None
+    source_id: str | None
+    reason: str
+    size: int
+    received_at: datetime
+
+
+def held(limit: int = 100, channel: str | None = None) -> list[HeldItem]:
+    """Held items, newest first."""
+    query = (
+        select(QuarantineItem.id, Channel.name, QuarantineItem.source_id, QuarantineItem.reason,
+               func.length(QuarantineItem.raw), QuarantineItem.received_at)
+        .outerjoin(Channel, Channel.id == QuarantineItem.channel_id)
+        .where(QuarantineItem.state == QuarantineState.HELD)
+    )
+    if channel is not None:
+        query = query.where(Channel.name == channel)
+    rows = db.session.execute(
+        query.order_by(QuarantineItem.received_at.desc(), QuarantineItem.id.desc()).limit(limit))
+    return [HeldItem(*row) for row in rows]
+
+
+def replay(item_id: int, now: datetime | None = None) -> IngestResult:
+    """Parse and ingest a held item again (after a fix); it is then marked replayed.
+
+    When it still fails, it stays held with the new reason, and ServiceError says so.
+    """
+    item, channel = _held_item(item_id)
+    parse = PARSERS.get(channel.kind)
+    if parse is None:
+        raise ServiceError(N_("Items of this channel cannot be replayed."))
+    try:
+        result = ingest(parse(item.raw, channel.name))
+    except (UnparseableMail, ValueError) as exc:
+        _still_failing(item_id, str(exc))
+        raise ServiceError(N_("The item still cannot be taken in; its reason is updated.")) from exc
+    with transaction() as session:
+        row = session.get(QuarantineItem, item_id)
+        assert row is not None
+        row.state = QuarantineState.REPLAYED
+        row.resolved_at = now or utcnow()
+    return result
+
+
+def discard(item_id: int, now: datetime | None = None) -> None:
+    """Give up on a held item; the row stays (as discarded) until retention removes it."""
+    _held_item(item_id)
+    with transaction() as session:
+        row = session.get(QuarantineItem, item_id)
+        assert row is not None
+        row.state = QuarantineState.DISCARDED
+        row.resolved_at = now or utcnow()
+
+
+def _held_item(item_id: int) -> tuple[QuarantineItem, Channel]:
+    item = db.session.get(QuarantineItem, item_id)
+    channel = db.session.get(Channel, item.channel_id) if item and item.channel_id else None
+    if item is None or channel is None:
+        raise ServiceError(N_("No such quarantined item."))
+    if item.state is not QuarantineState.HELD:
+        raise ServiceError(N_("The item was already replayed or discarded."))
+    return item, channel
+
+
+def _still_failing(item_id: int, reason: str) -> None:
+    with transaction() as session:
+        row = session.get(QuarantineItem, item_id)
+        if row is not None:
+            row.reason = f"replay failed: {reason}"[:4000]
