@@ -22,6 +22,12 @@ def resolve_contact(session: Session, kind: IdentityKind, address: str, name: st
     A merged contact hands over to the one it was merged into.
     """
     value = normalise_address(kind, address)
+    if not value:
+        # A caller or visitor who left no number: a contact of their own, with no
+        # identity, so anonymous inquiries are never lumped together.
+        anonymous = Contact(display_name=name[:200])
+        session.add(anonymous)
+        return anonymous
     identity = session.scalar(
         select(ContactIdentity).where(ContactIdentity.kind == kind, ContactIdentity.value == value)
     )

@@ -54,17 +54,23 @@ def queue_outbound(
     *,
     author: User | None = None,
     automatic: bool = False,
+    direction: Direction = Direction.OUTBOUND,
     now: datetime | None = None,
 ) -> Message:
-    """Write an outbound message and its outbox row in the caller's transaction."""
+    """Write an outbound message and its outbox row in the caller's transaction.
+
+    `direction` is OUTBOUND for the citizen, NOTIFICATION for internal mail
+    about the inquiry (a unit's routing notice), which never joins the
+    citizen's thread.
+    """
     now = now or utcnow()
     message = Message(
         inquiry_id=inquiry.id,
-        direction=Direction.OUTBOUND,
+        direction=direction,
         channel_id=channel.id,
         external_id=new_message_id(),
         address=address,
-        contact_id=inquiry.contact_id,
+        contact_id=inquiry.contact_id if direction is Direction.OUTBOUND else None,
         author_id=author.id if author else None,
         subject=subject,
         text=text,
@@ -154,13 +160,21 @@ def _outbound_for(item_id: int) -> tuple[OutboundMessage, Channel]:
     inquiry = db.session.get(Inquiry, message.inquiry_id)
     channel = db.session.get(Channel, item.channel_id)
     assert inquiry is not None and channel is not None
+    if message.direction is Direction.NOTIFICATION:
+        outbound = OutboundMessage(
+            channel=channel.name, recipient=message.address or "", subject=message.subject,
+            text=message.text, message_id=message.external_id, reference=inquiry.reference,
+            automatic=True,
+        )
+        db.session.rollback()
+        return outbound, channel
     thread = db.session.scalars(
         select(Message.external_id)
         .where(
             Message.inquiry_id == inquiry.id,
             Message.id != message.id,
             Message.external_id.is_not(None),
-            Message.direction != Direction.NOTE,
+            Message.direction.in_((Direction.INBOUND, Direction.OUTBOUND)),
         )
         .order_by(Message.created_at, Message.id)
     ).all()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from desk import events
@@ -15,6 +15,8 @@ from desk.channels import MANUAL_KINDS, identity_kind
 from desk.database import transaction
 from desk.errors import N_, ServiceError
 from desk.models import (
+    REPLY_LANGUAGES,
+    Category,
     Channel,
     ContactIdentity,
     Direction,
@@ -29,6 +31,9 @@ from desk.models import (
     utcnow,
 )
 from desk.outbox import queue_outbound
+from desk.privacy import find_national_ids
+from desk.references import next_reference
+from desk.unit_notice import queue_unit_notice
 
 
 @contextmanager
@@ -64,22 +69,42 @@ def assign(actor: User, inquiry_id: int, assignee_id: int | None) -> None:
 
 
 def route_to_unit(actor: User, inquiry_id: int, unit_id: int, comment: str = "") -> None:
+    """Hand the inquiry to a unit with a comment; the unit's mailbox gets a notice."""
     with acting_on(actor, inquiry_id, Action.ROUTE) as (session, inquiry):
-        unit = session.get(Unit, unit_id)
-        if unit is None or not unit.active:
-            raise ServiceError(N_("No such unit."))
-        if inquiry.unit_id == unit.id:
-            raise ServiceError(N_("The inquiry already lies with that unit."))
+        route_in(session, inquiry, actor, unit_id, comment)
+
+
+def route_in(session: Session, inquiry: Inquiry, actor: User, unit_id: int,
+             comment: str = "") -> None:
+    """The routing itself, inside a transaction that has checked Action.ROUTE."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or not unit.active:
+        raise ServiceError(N_("No such unit."))
+    if inquiry.unit_id == unit.id:
+        raise ServiceError(N_("The inquiry already lies with that unit."))
+    if not inquiry.is_open:
+        raise ServiceError(N_("Reopen the inquiry before routing it."))
+    from_unit = inquiry.unit_id
+    inquiry.unit_id = unit.id
+    inquiry.unit = unit
+    inquiry.assignee_id = None
+    _open(inquiry)
+    _note(session, inquiry, actor, comment)
+    now = utcnow()
+    events.record(session, inquiry, EventKind.ROUTED, actor, at=now, from_unit=from_unit,
+                  to_unit=unit.id, comment=comment.strip() or None)
+    queue_unit_notice(session, inquiry, unit, actor, comment, now)
+
+
+def accept(actor: User, inquiry_id: int) -> None:
+    """A unit leader takes a routed inquiry on for the unit (assigning may follow)."""
+    with acting_on(actor, inquiry_id, Action.ASSIGN) as (session, inquiry):
+        if inquiry.unit_id is None:
+            raise ServiceError(N_("Only an inquiry routed to a unit can be accepted."))
         if not inquiry.is_open:
-            raise ServiceError(N_("Reopen the inquiry before routing it."))
-        from_unit = inquiry.unit_id
-        inquiry.unit_id = unit.id
-        inquiry.unit = unit
-        inquiry.assignee_id = None
+            raise ServiceError(N_("The inquiry is not open."))
         _open(inquiry)
-        _note(session, inquiry, actor, comment)
-        events.record(session, inquiry, EventKind.ROUTED, actor, from_unit=from_unit,
-                      to_unit=unit.id, comment=comment.strip() or None)
+        events.record(session, inquiry, EventKind.ACCEPTED, actor)
 
 
 def return_to_front_desk(actor: User, inquiry_id: int, comment: str = "") -> None:
@@ -99,10 +124,15 @@ def resolve(actor: User, inquiry_id: int) -> None:
     with acting_on(actor, inquiry_id, Action.RESOLVE) as (session, inquiry):
         if not inquiry.is_open:
             raise ServiceError(N_("The inquiry is not open."))
-        now = utcnow()
-        inquiry.status = Status.RESOLVED
-        inquiry.resolved_at = now
-        events.record(session, inquiry, EventKind.RESOLVED, actor, at=now)
+        resolve_in(session, inquiry, actor, utcnow())
+
+
+def resolve_in(session: Session, inquiry: Inquiry, actor: User, now: datetime,
+               **data: object) -> None:
+    """Mark resolved and write the event, inside a transaction that checked Action.RESOLVE."""
+    inquiry.status = Status.RESOLVED
+    inquiry.resolved_at = now
+    events.record(session, inquiry, EventKind.RESOLVED, actor, at=now, **data)
 
 
 def reopen(actor: User, inquiry_id: int) -> None:
@@ -116,10 +146,36 @@ def reopen(actor: User, inquiry_id: int) -> None:
 
 def set_priority(actor: User, inquiry_id: int, priority: Priority) -> None:
     with acting_on(actor, inquiry_id, Action.EDIT) as (session, inquiry):
-        if inquiry.priority is not priority:
-            events.record(session, inquiry, EventKind.STATUS_CHANGED, actor,
-                          priority=priority.value, previous=inquiry.priority.value)
-            inquiry.priority = priority
+        _classify(session, inquiry, actor, priority=priority, category_id=inquiry.category_id,
+                  language=inquiry.language)
+
+
+def classify(actor: User, inquiry_id: int, *, priority: Priority, category_id: int | None,
+             language: str) -> None:
+    """Set priority, category and language in one go; one event names what changed."""
+    with acting_on(actor, inquiry_id, Action.EDIT) as (session, inquiry):
+        if category_id is not None and session.get(Category, category_id) is None:
+            raise ServiceError(N_("No such category."))
+        if language not in REPLY_LANGUAGES:
+            raise ServiceError(N_("No such language."))
+        _classify(session, inquiry, actor, priority=priority, category_id=category_id,
+                  language=language)
+
+
+def _classify(session: Session, inquiry: Inquiry, actor: User, *, priority: Priority,
+              category_id: int | None, language: str) -> None:
+    changed: dict[str, object] = {}
+    if inquiry.priority is not priority:
+        changed.update(priority=priority.value, previous=inquiry.priority.value)
+        inquiry.priority = priority
+    if inquiry.category_id != category_id:
+        changed.update(category=category_id, previous_category=inquiry.category_id)
+        inquiry.category_id = category_id
+    if inquiry.language != language:
+        changed.update(language=language, previous_language=inquiry.language)
+        inquiry.language = language
+    if changed:
+        events.record(session, inquiry, EventKind.STATUS_CHANGED, actor, **changed)
 
 
 def add_note(actor: User, inquiry_id: int, text: str) -> Message:
@@ -159,20 +215,20 @@ def reply(
             raise ServiceError(N_("The inquiry has no channel to answer in."))
         subject = _reply_subject(inquiry)
         if channel.kind in MANUAL_KINDS:
-            message = _manual_answer(session, inquiry, channel, actor, subject, text, now)
+            message = manual_answer(session, inquiry, channel, actor, subject, text, now)
         else:
             address = _address_in(session, inquiry, channel)
             message = queue_outbound(session, inquiry, channel, address, subject, text,
                                      author=actor, now=now)
         if inquiry.first_response_at is None:
             inquiry.first_response_at = now
-        inquiry.status = then or (Status.OPEN if inquiry.status is Status.NEW else inquiry.status)
-        if inquiry.status is Status.RESOLVED:
-            inquiry.resolved_at = now
         events.record(session, inquiry, EventKind.REPLIED, actor, at=now, message_id=message.id,
                       channel=channel.name)
         if then is Status.RESOLVED:
-            events.record(session, inquiry, EventKind.RESOLVED, actor, at=now)
+            resolve_in(session, inquiry, actor, now)
+        else:
+            inquiry.status = then or (
+                Status.OPEN if inquiry.status is Status.NEW else inquiry.status)
         return message
 
 
@@ -198,10 +254,11 @@ def _address_in(session: Session, inquiry: Inquiry, channel: Channel) -> str:
     return identity
 
 
-def _manual_answer(
+def manual_answer(
     session: Session, inquiry: Inquiry, channel: Channel, actor: User, subject: str,
     text: str, now: datetime,
 ) -> Message:
+    """Record an answer given in person (phone, counter): stored as sent, not queued."""
     message = Message(
         inquiry_id=inquiry.id, direction=Direction.OUTBOUND, channel_id=channel.id,
         contact_id=inquiry.contact_id, author_id=actor.id, subject=subject, text=text,
@@ -231,3 +288,73 @@ def _open(inquiry: Inquiry) -> None:
     if inquiry.status is Status.NEW:
         inquiry.status = Status.OPEN
 
+
+
+def merge(actor: User, inquiry_id: int, into_reference: str) -> Inquiry:
+    """Move every message into another inquiry and close this one, linked to it."""
+    with acting_on(actor, inquiry_id, Action.EDIT) as (session, source):
+        target = session.scalar(
+            select(Inquiry).where(Inquiry.reference == into_reference.strip()).with_for_update()
+        )
+        if target is None or target.id == source.id or not can(actor, Action.EDIT, target):
+            raise ServiceError(N_("No inquiry with that reference to merge into."))
+        if target.status is Status.CLOSED and target.linked_to_id is not None:
+            raise ServiceError(N_("That inquiry was itself merged away."))
+        now = utcnow()
+        session.execute(update(Message).where(Message.inquiry_id == source.id)
+                        .values(inquiry_id=target.id))
+        target.last_message_at = max(target.last_message_at, source.last_message_at)
+        target.sensitive = target.sensitive or source.sensitive
+        source.status = Status.CLOSED
+        source.resolved_at = now
+        source.linked_to_id = target.id
+        source.link_unconfirmed = False
+        events.record(session, source, EventKind.MERGED, actor, at=now, into=target.reference)
+        events.record(session, target, EventKind.MERGED_IN, actor, at=now,
+                      **{"from": source.reference})
+        return target
+
+
+def split(actor: User, inquiry_id: int, message_id: int) -> Inquiry:
+    """Move one message from the citizen into a new inquiry of its own."""
+    with acting_on(actor, inquiry_id, Action.EDIT) as (session, source):
+        message = session.get(Message, message_id)
+        if message is None or message.inquiry_id != source.id or \
+                message.direction is not Direction.INBOUND:
+            raise ServiceError(N_("Only a message from the citizen can be split off."))
+        others = session.scalar(select(func.count(Message.id)).where(
+            Message.inquiry_id == source.id, Message.direction == Direction.INBOUND,
+            Message.id != message.id))
+        if not others:
+            raise ServiceError(N_("The inquiry has no other message from the citizen."))
+        now = utcnow()
+        new = Inquiry(
+            reference=next_reference(session, now),
+            subject=(message.subject or message.text.strip().split("\n", 1)[0])[:300],
+            status=Status.NEW, priority=source.priority, language=source.language,
+            unit_id=source.unit_id, category_id=source.category_id,
+            contact_id=source.contact_id, channel_id=message.channel_id,
+            sensitive=bool(find_national_ids(f"{message.subject}\n{message.text}")),
+            linked_to_id=source.id, created_at=message.created_at,
+            last_message_at=message.created_at,
+        )
+        session.add(new)
+        session.flush()
+        message.inquiry_id = new.id
+        events.record(session, new, EventKind.CREATED, actor, at=now,
+                      split_from=source.reference, message_id=message.id)
+        events.record(session, source, EventKind.SPLIT, actor, at=now, to=new.reference,
+                      message_id=message.id)
+        return new
+
+
+def mark_spam(actor: User, inquiry_id: int) -> None:
+    """Spam or noise: closed at once, out of every queue, kept for the audit trail."""
+    with acting_on(actor, inquiry_id, Action.EDIT) as (session, inquiry):
+        if inquiry.spam:
+            raise ServiceError(N_("The inquiry is already marked as spam."))
+        now = utcnow()
+        inquiry.spam = True
+        inquiry.status = Status.CLOSED
+        inquiry.resolved_at = now
+        events.record(session, inquiry, EventKind.MARKED_SPAM, actor, at=now)

@@ -183,9 +183,10 @@ def test_queue_pages_by_keyset(client, auth, people, make_inquiry) -> None:
 
     for i in range(5):
         make_inquiry(sender_address=f"p{i}@example.no", subject=f"Sak {i}")
-    first = queries.queue_page(people["agent"], "open", limit=2)
-    second = queries.queue_page(people["agent"], "open", first.next_cursor, limit=2)
-    third = queries.queue_page(people["agent"], "open", second.next_cursor, limit=2)
+    query = queries.QueueQuery(view="open")
+    first = queries.queue_page(people["agent"], query, limit=2)
+    second = queries.queue_page(people["agent"], query, first.next_cursor, limit=2)
+    third = queries.queue_page(people["agent"], query, second.next_cursor, limit=2)
     seen = [i.subject for i in first.inquiries + second.inquiries + third.inquiries]
     assert seen == [f"Sak {i}" for i in (4, 3, 2, 1, 0)]
     assert third.next_cursor is None

@@ -1,5 +1,6 @@
 """Typed models, one module per aggregate; import them from here."""
 
+from desk.models.admin_log import AdminLogEntry
 from desk.models.base import Base, utcnow
 from desk.models.channel import Channel
 from desk.models.contact import Contact, ContactIdentity, IdentityKind
@@ -21,12 +22,18 @@ from desk.models.message import (
     Verdict,
 )
 from desk.models.outbox import OutboxItem, OutboxState
+from desk.models.presence import Presence
 from desk.models.quarantine import QuarantineItem, QuarantineState
 from desk.models.runtime import Lease, Setting, WorkerHeartbeat
+from desk.models.service_level import WEEKDAYS, OpeningHoursOverride, SlaTarget
+from desk.models.standard_reply import REPLY_LANGUAGES, StandardReply
 from desk.models.user import Role, Unit, User, unit_members
 
 __all__ = [
     "OPEN_STATUSES",
+    "REPLY_LANGUAGES",
+    "WEEKDAYS",
+    "AdminLogEntry",
     "Base",
     "Category",
     "Channel",
@@ -41,8 +48,10 @@ __all__ = [
     "Lease",
     "Message",
     "MessageAttachment",
+    "OpeningHoursOverride",
     "OutboxItem",
     "OutboxState",
+    "Presence",
     "Priority",
     "QuarantineItem",
     "QuarantineState",
@@ -50,6 +59,8 @@ __all__ = [
     "Role",
     "SendState",
     "Setting",
+    "SlaTarget",
+    "StandardReply",
     "Status",
     "Unit",
     "User",

@@ -27,6 +27,12 @@ class EventKind(StrEnum):
     SEND_FAILED = "send_failed"
     LINKED = "linked"
     VIEWED = "viewed"
+    ACCEPTED = "accepted"  # a unit leader took a routed inquiry on for the unit
+    MERGED = "merged"  # this inquiry was merged into another (data: into)
+    MERGED_IN = "merged_in"  # another inquiry was merged into this one (data: from)
+    SPLIT = "split"  # a message moved to a new inquiry (data: message_id, to / from)
+    MARKED_SPAM = "marked_spam"
+    UNIT_NOTIFIED = "unit_notified"  # a routing notice queued for the unit's mailbox
 
 
 class Event(Base):

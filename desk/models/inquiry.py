@@ -53,6 +53,13 @@ class Inquiry(Base):
         # The queue's keyset paging and the unit queue.
         Index("ix_inquiries_status_created", "status", "created_at", "id"),
         Index("ix_inquiries_unit_status", "unit_id", "status"),
+        # Keyset paging of the queue's filtered views and sort orders at a million rows:
+        # the planner walks one of these backwards and stops after a page.
+        Index("ix_inquiries_created", "created_at", "id"),
+        Index("ix_inquiries_last_message", "last_message_at", "id"),
+        Index("ix_inquiries_unit_created", "unit_id", "created_at", "id"),
+        Index("ix_inquiries_assignee_created", "assignee_id", "created_at", "id"),
+        Index("ix_inquiries_channel_created", "channel_id", "created_at", "id"),
         # Chat threading: the open inquiry of a conversation.
         Index("ix_inquiries_conversation", "channel_id", "conversation_key"),
     )

@@ -13,9 +13,10 @@ def register_blueprints(app: Flask) -> None:
     from desk.web.admin.routes import bp as admin_bp
     from desk.web.auth.routes import bp as auth_bp
     from desk.web.health import bp as health_bp
-    from desk.web.inquiries.routes import bp as inquiries_bp
+    from desk.web.inquiries import bp as inquiries_bp
+    from desk.web.phone import bp as phone_bp
 
-    for bp in (auth_bp, health_bp, inquiries_bp, admin_bp):
+    for bp in (auth_bp, health_bp, inquiries_bp, phone_bp, admin_bp):
         app.register_blueprint(bp)
     labels.init_app(app)
     _register_error_handlers(app)

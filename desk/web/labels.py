@@ -1,11 +1,13 @@
 """Translated names for the enums the pages show, and the template helpers."""
 
+from datetime import datetime
+
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import format_timedelta, get_locale
 from flask_babel import lazy_gettext as _l
 
 from desk.config import current_config
-from desk.models import Direction, EventKind, Role, SendState, Status
+from desk.models import Direction, EventKind, Priority, Role, SendState, Status, utcnow
 from desk.privacy import mask_national_ids
 
 ROLES = {
@@ -28,12 +30,30 @@ VIEWS = {
     "mine": _l("Mine"),
     "waiting": _l("Waiting for the citizen"),
     "units": _l("Routed to units"),
+    "due": _l("Due today"),
     "all": _l("All"),
 }
+SORTS = {
+    "newest": _l("Newest first"),
+    "oldest": _l("Oldest first"),
+    "activity": _l("Latest activity first"),
+}
+PRIORITIES = {
+    Priority.LOW.value: _l("Low"),
+    Priority.NORMAL.value: _l("Normal"),
+    Priority.HIGH.value: _l("High"),
+    Priority.URGENT.value: _l("Urgent"),
+}
+# The written forms a citizen may use; the inquiry's language picks standard replies.
+LANGUAGES = {"nb": _l("Bokmål"), "nn": _l("Nynorsk"), "en": _l("English")}
+# A symbol per channel kind, always shown beside the channel's name (never alone).
+CHANNEL_ICONS = {"email": "✉", "telegram": "✈", "facebook": "ƒ", "webchat": "◉",
+                 "phone": "☎", "walkin": "⌂", "import": "⇩"}
 DIRECTIONS = {
     Direction.INBOUND: _l("From the citizen"),
     Direction.OUTBOUND: _l("Answer"),
     Direction.NOTE: _l("Internal note"),
+    Direction.NOTIFICATION: _l("Notice to the unit"),
 }
 SEND_STATES = {
     SendState.QUEUED: _l("queued"),
@@ -57,11 +77,23 @@ EVENTS = {
     EventKind.SEND_FAILED: _l("Message could not be delivered"),
     EventKind.LINKED: _l("Linked to another inquiry"),
     EventKind.VIEWED: _l("Viewed"),
+    EventKind.ACCEPTED: _l("Accepted by the unit"),
+    EventKind.MERGED: _l("Merged into another inquiry"),
+    EventKind.MERGED_IN: _l("Another inquiry was merged into this one"),
+    EventKind.SPLIT: _l("A message was split off into a new inquiry"),
+    EventKind.MARKED_SPAM: _l("Marked as spam"),
+    EventKind.UNIT_NOTIFIED: _l("The unit was notified by e-mail"),
 }
+
+
+def age(since: datetime) -> str:
+    """How long ago, in words of the page's language ("3 hours")."""
+    return format_timedelta(utcnow() - since, threshold=1.1)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask"] = mask_national_ids
+    app.jinja_env.filters["age"] = age
     app.jinja_env.globals.update(
         role_label=ROLES.__getitem__,
         status_label=STATUSES.__getitem__,
@@ -69,6 +101,10 @@ def init_app(app: Flask) -> None:
         direction_label=DIRECTIONS.__getitem__,
         send_state_label=SEND_STATES.__getitem__,
         event_label=EVENTS.__getitem__,
+        priority_label=PRIORITIES.__getitem__,
+        sort_label=SORTS.__getitem__,
+        language_label=lambda code: LANGUAGES.get(code, code),
+        channel_icon=lambda kind: CHANNEL_ICONS.get(kind, "•"),
         current_locale=lambda: str(get_locale() or current_config().default_locale),
     )
 

@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
+from desk.models import Priority
 from desk.web.choices import choices
+from desk.web.labels import LANGUAGES, PRIORITIES
 
 
 class ActionForm(FlaskForm):
@@ -13,6 +15,10 @@ class ActionForm(FlaskForm):
 class ReplyForm(FlaskForm):
     text = TextAreaField(_l("Answer to the citizen"),
                          validators=[DataRequired(), Length(max=50000)])
+    # The services check the submitted ids (a channel the citizen is on, a person who
+    # may answer, a category that exists), so the choices are only for rendering.
+    channel = SelectField(_l("Send through"), coerce=int, validators=[Optional()],
+                          validate_choice=False)
     then = SelectField(
         _l("Afterwards"),
         choices=choices([("open", _l("Keep open")), ("waiting", _l("Wait for the citizen")),
@@ -32,3 +38,20 @@ class RouteForm(FlaskForm):
 
 class ReturnForm(FlaskForm):
     comment = TextAreaField(_l("Why it goes back"), validators=[Length(max=5000)])
+
+
+class AssignForm(FlaskForm):
+    # 0 stands for "nobody": a select cannot carry None.
+    assignee = SelectField(_l("Assign to"), coerce=int, validate_choice=False)
+
+
+class ClassifyForm(FlaskForm):
+    priority = SelectField(_l("Priority"), choices=choices(PRIORITIES.items()),
+                           default=Priority.NORMAL.value)
+    category = SelectField(_l("Category"), coerce=int, validate_choice=False)
+    language = SelectField(_l("Language of the citizen"), choices=choices(LANGUAGES.items()))
+
+
+class MergeForm(FlaskForm):
+    reference = StringField(_l("Reference of the inquiry to merge into"),
+                            validators=[DataRequired(), Length(max=20)])

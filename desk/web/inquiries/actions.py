@@ -1,58 +1,25 @@
-"""The queue and the inquiry page; every POST calls one service and redirects."""
+"""Every change to an inquiry: parse the form, call one service, redirect."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from desk import audit, queries, workflow
-from desk.access import CASE_ROLES, Action, can
-from desk.auth import roles_required
-from desk.models import Status
+from desk import queries, workflow
+from desk.models import Priority, Status
 from desk.web.choices import choices
-from desk.web.inquiries.forms import ActionForm, NoteForm, ReplyForm, ReturnForm, RouteForm
-
-bp = Blueprint("inquiries", __name__)
-case_roles = roles_required(*CASE_ROLES)
-
-
-@bp.get("/")
-@case_roles
-def queue() -> str:
-    view = request.args.get("view", "open")
-    if view not in queries.QUEUE_VIEWS:
-        view = "open"
-    page = queries.queue_page(current_user, view, request.args.get("after"))
-    return render_template("inquiries/queue.html", page=page, view=view,
-                           views=queries.QUEUE_VIEWS)
-
-
-@bp.get("/inquiries/<int:inquiry_id>")
-@case_roles
-def detail(inquiry_id: int) -> str:
-    inquiry = queries.inquiry_for(current_user, inquiry_id)
-    if inquiry is None:
-        abort(404)
-    if inquiry.sensitive:
-        audit.record_view(current_user, inquiry.id)
-    route_form = RouteForm()
-    route_form.unit.choices = choices((u.id, u.name) for u in queries.active_units()
-                                      if u.id != inquiry.unit_id)
-    events = queries.history(inquiry)
-    return render_template(
-        "inquiries/detail.html",
-        inquiry=inquiry,
-        messages=queries.thread(inquiry),
-        events=events,
-        actors=queries.users_by_id({e.actor_id for e in events if e.actor_id}),
-        reply_form=ReplyForm(),
-        note_form=NoteForm(),
-        route_form=route_form,
-        return_form=ReturnForm(),
-        action_form=ActionForm(),
-        can=lambda action: can(current_user, Action(action), inquiry),
-    )
+from desk.web.inquiries import bp, case_roles
+from desk.web.inquiries.forms import (
+    ActionForm,
+    AssignForm,
+    ClassifyForm,
+    MergeForm,
+    NoteForm,
+    ReplyForm,
+    ReturnForm,
+    RouteForm,
+)
 
 
 def _back(inquiry_id: int, message: str | None = None) -> Response:
@@ -72,7 +39,8 @@ def reply(inquiry_id: int) -> Response:
     form = ReplyForm()
     if not form.validate_on_submit():
         return _invalid(inquiry_id)
-    workflow.reply(current_user, inquiry_id, form.text.data or "", then=Status(form.then.data))
+    workflow.reply(current_user, inquiry_id, form.text.data or "",
+                   channel_id=form.channel.data or None, then=Status(form.then.data))
     return _back(inquiry_id, gettext("The answer is on its way to the citizen."))
 
 
@@ -108,14 +76,58 @@ def return_(inquiry_id: int) -> Response:
     return redirect(url_for("inquiries.queue"))
 
 
+@bp.post("/inquiries/<int:inquiry_id>/assign")
+@case_roles
+def assign(inquiry_id: int) -> Response:
+    form = AssignForm()
+    if not form.validate_on_submit():
+        return _invalid(inquiry_id)
+    workflow.assign(current_user, inquiry_id, form.assignee.data or None)
+    return _back(inquiry_id, gettext("Assignment saved."))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/classify")
+@case_roles
+def classify(inquiry_id: int) -> Response:
+    form = ClassifyForm()
+    if not form.validate_on_submit():
+        return _invalid(inquiry_id)
+    workflow.classify(current_user, inquiry_id, priority=Priority(form.priority.data),
+                      category_id=form.category.data or None,
+                      language=form.language.data or "nb")
+    return _back(inquiry_id, gettext("Saved."))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/merge")
+@case_roles
+def merge(inquiry_id: int) -> Response:
+    form = MergeForm()
+    if not form.validate_on_submit():
+        return _invalid(inquiry_id)
+    target = workflow.merge(current_user, inquiry_id, form.reference.data or "")
+    return _back(target.id, gettext("The inquiries are merged."))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/messages/<int:message_id>/split")
+@case_roles
+def split(inquiry_id: int, message_id: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        return _invalid(inquiry_id)
+    new = workflow.split(current_user, inquiry_id, message_id)
+    return _back(new.id, gettext("The message is now inquiry %(reference)s.",
+                                 reference=new.reference))
+
+
 _SIMPLE_ACTIONS = {
     "claim": (workflow.claim, _l("You have taken the inquiry.")),
+    "accept": (workflow.accept, _l("The unit has accepted the inquiry.")),
     "resolve": (workflow.resolve, _l("The inquiry is resolved.")),
     "reopen": (workflow.reopen, _l("The inquiry is open again.")),
+    "spam": (workflow.mark_spam, _l("Marked as spam and closed.")),
 }
 
 
-@bp.post("/inquiries/<int:inquiry_id>/<any(claim, resolve, reopen):action>")
+@bp.post("/inquiries/<int:inquiry_id>/<any(claim, accept, resolve, reopen, spam):action>")
 @case_roles
 def simple_action(inquiry_id: int, action: str) -> Response:
     if not ActionForm().validate_on_submit():
