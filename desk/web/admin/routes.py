@@ -1,23 +1,32 @@
-"""The admin's overview: channel health, quarantine, users and units."""
+"""The admin's pages (administrators only): an overview, then one module per area."""
 
-from flask import Blueprint, render_template
+from flask import render_template
 from sqlalchemy import func, select
 
-from desk.auth import roles_required
+from desk.admin import log
+from desk.admin.channels import all_channels
 from desk.extensions import db
-from desk.models import Channel, QuarantineItem, QuarantineState, Role, Unit, User
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from desk.models import QuarantineItem, QuarantineState, Unit, User
+from desk.web.admin.common import admin_only, bp
 
 
 @bp.get("/")
-@roles_required(Role.ADMIN)
+@admin_only
 def index() -> str:
-    channels = db.session.scalars(select(Channel).order_by(Channel.name)).all()
     held = db.session.scalar(
         select(func.count(QuarantineItem.id)).where(QuarantineItem.state == QuarantineState.HELD)
     )
-    users = db.session.scalars(select(User).order_by(User.display_name)).all()
-    units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
-    return render_template("admin/index.html", channels=channels, quarantined=held,
-                           users=users, units=units)
+    counts = {
+        "users": db.session.scalar(select(func.count(User.id)).where(User.active)),
+        "units": db.session.scalar(select(func.count(Unit.id)).where(Unit.active)),
+    }
+    return render_template("admin/index.html", channels=all_channels(), quarantined=held,
+                           counts=counts, entries=log.recent(20))
+
+
+# The areas register their views on `bp` when imported.
+import desk.web.admin.catalog  # noqa: E402
+import desk.web.admin.channels  # noqa: E402
+import desk.web.admin.schedule  # noqa: E402
+import desk.web.admin.units  # noqa: E402
+import desk.web.admin.users  # noqa: E402, F401
