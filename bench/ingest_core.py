@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import (
     Column,
     Integer,
@@ -25,16 +26,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     insert,
-    text,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mailbench import make_app  # the same migrated desk the e-mail benchmarks use
+
 from connectors.base import InboundMessage
-from desk import create_app
-from desk.config import load_config
 
 SUBJECTS = ("Søppeltømming", "Byggesøknad garasje", "Barnehageplass", "Hull i veien",
             "Eiendomsskatt", "Skoleskyss", "Trygghetsalarm", "Parkeringstillatelse")
@@ -61,27 +60,9 @@ def messages(count: int, seed: int = 7) -> list[InboundMessage]:
     return out
 
 
-def prepare(url: str, instance: Path):
-    from flask_migrate import upgrade
-
-    from desk.channels import sync_channels
-
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    config = load_config(env={}, overrides={
-        "database": {"url": url}, "instance_path": str(instance), "secret_key": "bench",
-        "message_id_domain": "desk.bench",
-        "channels": [{"name": "post", "kind": "email", "connector": "log", "path": "out.log"}],
-        "receipts": {"max_per_contact_per_hour": 1000},
-    })
-    app = create_app(config)
-    with app.app_context():
-        upgrade()
-        sync_channels()
-    return app
+def prepare(url: str, instance: Path) -> Flask:
+    return make_app(url, instance, {"name": "post", "kind": "email", "connector": "log",
+                                    "path": "out.log"})
 
 
 def floor_rate(batch: list[InboundMessage]) -> float:

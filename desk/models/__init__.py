@@ -12,6 +12,7 @@ from desk.models.inquiry import (
     Priority,
     ReferenceCounter,
     Status,
+    open_status_clause,
 )
 from desk.models.message import (
     Direction,
@@ -66,6 +67,7 @@ __all__ = [
     "User",
     "Verdict",
     "WorkerHeartbeat",
+    "open_status_clause",
     "unit_members",
     "utcnow",
 ]

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, bindparam, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.models.base import Base, enum_column, utcnow
@@ -21,6 +21,21 @@ class Status(StrEnum):
 
 
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
+# The same rule as SQL text, for the partial indexes of open inquiries: most of a
+# desk's inquiries are resolved, so the queue's open views read a small index.
+OPEN_SQL = "status IN ('new', 'open', 'waiting')"
+
+
+def open_status_clause() -> ColumnElement[bool]:
+    """`status IN ('new', 'open', 'waiting')` with the values written into the SQL.
+
+    Both databases use a partial index only when the query's condition matches
+    the index's own; with bound parameters SQLite never matches and a prepared
+    PostgreSQL plan may not.
+    """
+    values = bindparam("open_statuses", [s.value for s in OPEN_STATUSES], expanding=True,
+                       literal_execute=True)
+    return Inquiry.status.in_(values)
 
 
 class Priority(StrEnum):
@@ -60,6 +75,10 @@ class Inquiry(Base):
         Index("ix_inquiries_unit_created", "unit_id", "created_at", "id"),
         Index("ix_inquiries_assignee_created", "assignee_id", "created_at", "id"),
         Index("ix_inquiries_channel_created", "channel_id", "created_at", "id"),
+        Index("ix_inquiries_open_created", "created_at", "id",
+              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+        Index("ix_inquiries_open_last_message", "last_message_at", "id",
+              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
         # Chat threading: the open inquiry of a conversation.
         Index("ix_inquiries_conversation", "channel_id", "conversation_key"),
     )

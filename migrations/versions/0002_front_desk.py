@@ -50,9 +50,18 @@ def upgrade():
         batch_op.create_index('ix_inquiries_last_message', ['last_message_at', 'id'], unique=False)
         batch_op.create_index('ix_inquiries_unit_created', ['unit_id', 'created_at', 'id'], unique=False)
 
+    # Partial indexes of the open inquiries, which the queue's open views read.
+    open_sql = sa.text("status IN ('new', 'open', 'waiting')")
+    for name, column in (('ix_inquiries_open_created', 'created_at'),
+                         ('ix_inquiries_open_last_message', 'last_message_at')):
+        op.create_index(name, 'inquiries', [column, 'id'], unique=False,
+                        sqlite_where=open_sql, postgresql_where=open_sql)
+
 
 
 def downgrade():
+    op.drop_index('ix_inquiries_open_last_message', table_name='inquiries')
+    op.drop_index('ix_inquiries_open_created', table_name='inquiries')
     with op.batch_alter_table('inquiries', schema=None) as batch_op:
         batch_op.drop_index('ix_inquiries_unit_created')
         batch_op.drop_index('ix_inquiries_last_message')
