@@ -17,7 +17,7 @@ def record(
     **data: Any,
 ) -> Event:
     event = Event(
-        inquiry_id=inquiry.id,
+        inquiry=inquiry,
         kind=kind,
         actor_id=actor.id if actor else None,
         at=at or utcnow(),

@@ -106,19 +106,25 @@ def _ingest(
         return IngestResult(Outcome.DROPPED, reason=judgement.reason)
 
     kind = identity_kind(channel.kind)
-    contact = resolve_contact(session, kind, msg.sender_address, msg.sender_name)
-    session.flush()
-    match = find_thread(session, channel, msg, contact)
     automatic = judgement.verdict is Verdict.NO_RECEIPT
-    inquiry, created = _inquiry_for(session, config, channel, msg, contact, match, automatic, now)
+    # Read everything first and write it all in one flush: new rows are linked by
+    # relationship, so no query in between has to flush them (and pay for it).
+    with session.no_autoflush:
+        contact = resolve_contact(session, kind, msg.sender_address, msg.sender_name)
+        match = find_thread(session, channel, msg, contact)
+        inquiry, created = _inquiry_for(session, config, channel, msg, contact, match,
+                                        automatic, now)
+        receipt = created and receipts and _wants_receipt(session, config, channel, contact,
+                                                          judgement, now)
+        bounced = _bounced(session, msg)
 
     message = Message(
-        inquiry_id=inquiry.id,
+        inquiry=inquiry,
         direction=Direction.INBOUND,
         channel_id=channel.id,
         external_id=msg.external_id,
         address=normalise_address(kind, msg.sender_address),
-        contact_id=contact.id,
+        contact=contact,
         sender_name=msg.sender_name[:200],
         subject=msg.subject[:500],
         text=msg.text,
@@ -131,25 +137,21 @@ def _ingest(
         created_at=msg.received_at or now,
     )
     session.add(message)
-    session.flush()  # a duplicate external id fails here, before any other work is kept
-    _store_attachments(session, message, msg)
-    _mark_bounced(session, msg, now)
-
+    _store_attachments(message, msg)
     if privacy.find_national_ids(f"{msg.subject}\n{msg.text}"):
         inquiry.sensitive = True
     inquiry.last_message_at = max(inquiry.last_message_at, message.created_at)
+    session.flush()  # a duplicate external id fails here, before any other work is kept
+
+    _mark_bounced(session, bounced, now)
     if not created:
         events.record(session, inquiry, EventKind.MESSAGE_RECEIVED, at=now, message_id=message.id,
                       automatic=automatic or None)
-
-    receipt = False
-    if created and receipts and _wants_receipt(session, config, channel, contact, judgement,
-                                               now):
+    if receipt:
         subject, text = receipt_text(inquiry, contact, config)
         queue_outbound(session, inquiry, channel, message.address or "", subject, text,
                        automatic=True, now=now)
         events.record(session, inquiry, EventKind.RECEIPT_QUEUED, at=now)
-        receipt = True
     return IngestResult(
         Outcome.CREATED if created else Outcome.THREADED,
         inquiry_id=inquiry.id,
@@ -206,7 +208,7 @@ def _new_inquiry(
         subject=(msg.subject or msg.text.strip().split("\n", 1)[0])[:300],
         status=Status.NEW,
         language=language,
-        contact_id=contact.id,
+        contact=contact,
         channel_id=channel.id,
         conversation_key=msg.conversation_id,
         linked_to_id=linked_to.id if linked_to else None,
@@ -216,7 +218,6 @@ def _new_inquiry(
     )
     inquiry.channel = channel
     session.add(inquiry)
-    session.flush()
     events.record(session, inquiry, EventKind.CREATED, at=inquiry.created_at)
     if linked_to is not None:
         events.record(session, inquiry, EventKind.LINKED, at=now, linked_to=linked_to.reference,
@@ -224,12 +225,11 @@ def _new_inquiry(
     return inquiry
 
 
-def _store_attachments(session: Session, message: Message, msg: InboundMessage) -> None:
+def _store_attachments(message: Message, msg: InboundMessage) -> None:
     files = store()
     for attachment in msg.attachments:
-        session.add(
+        message.attachments.append(
             MessageAttachment(
-                message_id=message.id,
                 filename=(attachment.filename or "attachment")[:300],
                 content_type=attachment.content_type[:200],
                 size=attachment.size,
@@ -240,15 +240,20 @@ def _store_attachments(session: Session, message: Message, msg: InboundMessage) 
         )
 
 
-def _mark_bounced(session: Session, msg: InboundMessage, now: datetime) -> None:
-    """A delivery report marks the outgoing messages it reports on as failed."""
+def _bounced(session: Session, msg: InboundMessage) -> list[Message]:
+    """Our outgoing messages a delivery report says were not delivered."""
     if not (msg.is_delivery_report and msg.reports_on):
-        return
-    for sent in session.scalars(
+        return []
+    return list(session.scalars(
         select(Message).where(
             Message.external_id.in_(msg.reports_on), Message.direction == Direction.OUTBOUND
         )
-    ):
+    ))
+
+
+def _mark_bounced(session: Session, bounced: list[Message], now: datetime) -> None:
+    """A delivery report marks the outgoing messages it reports on as failed."""
+    for sent in bounced:
         sent.send_state = SendState.FAILED
         inquiry = session.get(Inquiry, sent.inquiry_id)
         if inquiry is not None:

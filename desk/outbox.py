@@ -65,12 +65,13 @@ def queue_outbound(
     """
     now = now or utcnow()
     message = Message(
-        inquiry_id=inquiry.id,
+        inquiry=inquiry,
         direction=direction,
         channel_id=channel.id,
         external_id=new_message_id(),
         address=address,
-        contact_id=inquiry.contact_id if direction is Direction.OUTBOUND else None,
+        # The relationship, not the id: the contact may be new in this transaction.
+        contact=inquiry.contact if direction is Direction.OUTBOUND else None,
         author_id=author.id if author else None,
         subject=subject,
         text=text,
@@ -79,8 +80,8 @@ def queue_outbound(
         created_at=now,
     )
     session.add(message)
-    session.flush()
-    session.add(OutboxItem(message_id=message.id, channel_id=channel.id, next_attempt_at=now))
+    session.add(OutboxItem(message=message, channel_id=channel.id, next_attempt_at=now))
+    session.flush()  # callers record the message's id in their event
     return message
 
 

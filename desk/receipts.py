@@ -16,6 +16,8 @@ from desk.models import Contact, Direction, Inquiry, Message
 
 
 def receipt_allowed(session: Session, contact: Contact, config: DeskConfig, now: datetime) -> bool:
+    if contact.id is None:  # new in this transaction: nothing sent to them yet
+        return config.receipts.max_per_contact_per_hour > 0
     sent_last_hour = session.scalar(
         select(func.count(Message.id)).where(
             Message.contact_id == contact.id,

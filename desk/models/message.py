@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.models.base import Base, enum_column, utcnow
 from desk.models.channel import Channel
+from desk.models.contact import Contact
+from desk.models.inquiry import Inquiry
 from desk.models.user import User
 
 
@@ -71,6 +73,8 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
+    inquiry: Mapped[Inquiry] = relationship()
+    contact: Mapped[Contact | None] = relationship()
     channel: Mapped[Channel | None] = relationship()
     author: Mapped[User | None] = relationship()
     attachments: Mapped[list["MessageAttachment"]] = relationship(
