@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -53,3 +54,9 @@ def engine() -> Engine:
 
 def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def insert_on_conflict(table: Any) -> Any:
+    """An INSERT for the database in use that takes `.on_conflict_do_nothing()` or
+    `.on_conflict_do_update()`: both databases speak ON CONFLICT, with their own construct."""
+    return (postgresql.insert if is_postgres() else sqlite.insert)(table)

@@ -10,10 +10,8 @@ import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from desk.database import is_postgres, transaction
+from desk.database import insert_on_conflict, transaction
 from desk.models import Lease, utcnow
 
 
@@ -21,9 +19,8 @@ def acquire(name: str, holder: str, seconds: float, now: datetime | None = None)
     """Take `name` for `seconds` if it is free, expired, or already ours."""
     now = now or utcnow()
     expires = now + timedelta(seconds=seconds)
-    insert = pg_insert if is_postgres() else sqlite_insert
     statement = (
-        insert(Lease)
+        insert_on_conflict(Lease)
         .values(name=name, holder=holder, expires_at=expires)
         .on_conflict_do_update(
             index_elements=[Lease.name],

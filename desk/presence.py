@@ -4,11 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desk.access import Action, NotVisible, require
-from desk.database import transaction
+from desk.database import insert_on_conflict, transaction
 from desk.models import Inquiry, Presence, User, utcnow
 
 # The page pings every 15 s; a row older than this means the page was closed.
@@ -34,8 +32,7 @@ def touch(actor: User, inquiry_id: int, typing: bool = False,
         if inquiry is None:
             raise NotVisible(f"no inquiry {inquiry_id}")
         require(actor, Action.VIEW, inquiry)
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = insert(Presence).values(inquiry_id=inquiry_id, user_id=actor.id,
+        statement = insert_on_conflict(Presence).values(inquiry_id=inquiry_id, user_id=actor.id,
                                             typing=typing, seen_at=now)
         session.execute(statement.on_conflict_do_update(
             index_elements=["inquiry_id", "user_id"], set_={"typing": typing, "seen_at": now}))

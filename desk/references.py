@@ -5,10 +5,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from desk.database import insert_on_conflict
 from desk.models import ReferenceCounter
 
 # A reference as it appears in a subject: "[2026-004711]", "Sak 2026-004711".
@@ -32,8 +31,9 @@ def next_reference(session: Session, at: datetime) -> str:
     )
     number = session.execute(bump).scalar()
     if number is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(ReferenceCounter).values(year=year, last=0).on_conflict_do_nothing())
+        session.execute(
+            insert_on_conflict(ReferenceCounter).values(year=year, last=0).on_conflict_do_nothing()
+        )
         number = session.execute(bump).scalar_one()
     return f"{year}-{number:06d}"
 
