@@ -1,6 +1,6 @@
 """Languages of the staff UI: bokmål by default, nynorsk and English."""
 
-from flask import Flask, request, session
+from flask import Flask, session
 from flask_login import current_user
 
 from desk.config import current_config
@@ -16,16 +16,14 @@ def init_app(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """The signed-in user's choice, else this browser's, else the desk's default."""
+    """The signed-in user's choice, else this browser session's choice, else the desk's default.
+
+    The browser's Accept-Language is not consulted: many town-hall PCs run an
+    English system, and the desk is bokmål until a person picks another form.
+    """
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen
-    # Browsers say "no" or "nb-NO" for bokmål.
-    accepted = [("nb" if lang in ("no", "nb-NO", "no-NO") else lang.split("-")[0], q)
-                for lang, q in request.accept_languages]
-    for lang, _quality in accepted:
-        if lang in LOCALES:
-            return lang
     return current_config().default_locale

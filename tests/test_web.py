@@ -251,3 +251,8 @@ def test_unmigrated_database_says_what_to_run(tmp_path) -> None:
     response = app.test_client().get("/login")
     assert response.status_code == 503
     assert "desk db upgrade" in response.get_data(as_text=True)
+
+
+def test_bokmal_even_for_an_english_browser(client) -> None:
+    page = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert '<html lang="nb">' in page.get_data(as_text=True)
