@@ -74,8 +74,12 @@ def sync_channels(config: DeskConfig | None = None) -> None:
 def channel_by_name(name: str) -> Channel:
     channel = db.session.scalar(select(Channel).where(Channel.name == name))
     if channel is None:
-        raise UnknownChannel(f"no channel named {name!r}; is it in the config?")
+        raise unknown_channel(name)
     return channel
+
+
+def unknown_channel(name: str) -> UnknownChannel:
+    return UnknownChannel(f"no channel named {name!r}; is it in the config?")
 
 
 def sender_for(channel: Channel, config: DeskConfig | None = None) -> Sender:

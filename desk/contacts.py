@@ -1,9 +1,16 @@
 """Finding or creating the contact behind a channel identity."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from desk.models import Contact, ContactIdentity, IdentityKind
+
+# Built once: ingest looks a sender up for every message.
+_BY_IDENTITY = (
+    select(Contact)
+    .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
+    .where(ContactIdentity.kind == bindparam("kind"), ContactIdentity.value == bindparam("value"))
+)
 
 
 def normalise_address(kind: IdentityKind, value: str) -> str:
@@ -28,11 +35,8 @@ def resolve_contact(session: Session, kind: IdentityKind, address: str, name: st
         anonymous = Contact(display_name=name[:200])
         session.add(anonymous)
         return anonymous
-    identity = session.scalar(
-        select(ContactIdentity).where(ContactIdentity.kind == kind, ContactIdentity.value == value)
-    )
-    if identity is not None:
-        contact = identity.contact
+    contact = session.scalar(_BY_IDENTITY, {"kind": kind, "value": value})
+    if contact is not None:
         while contact.merged_into_id is not None:
             contact = session.get(Contact, contact.merged_into_id) or contact
             if contact.merged_into_id == contact.id:

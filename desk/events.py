@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from desk.database import insert_row
 from desk.models import Event, EventKind, Inquiry, User, utcnow
 
 
@@ -15,9 +16,18 @@ def record(
     actor: User | None = None,
     at: datetime | None = None,
     **data: Any,
-) -> Event:
-    event = Event(
-        inquiry=inquiry,
+) -> int:
+    """Append an event to the inquiry's history in the caller's transaction; its id.
+
+    Events are never changed, so the row is written straight away rather than
+    through the unit of work, which costs several times the INSERT.
+    """
+    if inquiry.id is None:
+        session.flush()  # a new inquiry: the event needs its id
+    return insert_row(
+        session,
+        Event,
+        inquiry_id=inquiry.id,
         kind=kind,
         actor_id=actor.id if actor else None,
         at=at or utcnow(),
@@ -25,5 +35,3 @@ def record(
         channel=inquiry.channel.name if inquiry.channel else None,
         data={k: v for k, v in data.items() if v is not None},
     )
-    session.add(event)
-    return event

@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.base import InboundMessage
 from desk import events, loopguard, privacy
-from desk.attachments import store
-from desk.channels import channel_by_name, identity_kind
+from desk.attachments import AttachmentStore, store
+from desk.channels import identity_kind, unknown_channel
 from desk.config import DeskConfig, current_config
 from desk.contacts import normalise_address, resolve_contact
-from desk.database import transaction
+from desk.database import insert_row, insert_rows, transaction
 from desk.extensions import db
 from desk.language import detect_language
 from desk.models import (
@@ -81,9 +81,9 @@ def ingest(
         except IntegrityError:
             # The unique key on (channel, external id) is the dedupe guarantee: a
             # concurrent ingest of the same message won the race.
-            existing = _existing(db.session, msg)
-            if existing is not None:
-                return _duplicate(existing)
+            seen = _seen(db.session, msg)
+            if seen.message_id is not None:
+                return _duplicate(seen)
             # Another unique key (a new contact's identity written by a concurrent
             # ingest): that row is committed now, so one more try finds it.
             if attempt == 2:
@@ -94,12 +94,12 @@ def ingest(
 def _ingest(
     session: Session, config: DeskConfig, msg: InboundMessage, now: datetime, receipts: bool
 ) -> IngestResult:
-    channel = channel_by_name(msg.channel)
-    existing = _existing(session, msg)
-    if existing is not None:  # the common re-fetch, answered without doing the work again
-        return _duplicate(existing)
-    if _tombstoned(session, channel, msg.external_id):
+    seen = _seen(session, msg)
+    if seen.message_id is not None:  # the common re-fetch, answered without doing the work again
+        return _duplicate(seen)
+    if seen.tombstoned:
         return IngestResult(Outcome.DROPPED, reason="deleted earlier; not taken in again")
+    channel = seen.channel
     judgement = loopguard.judge(msg, _guard_context(config))
     if judgement.verdict is Verdict.DROP:
         log.info("dropped %s on %s: %s", msg.external_id, channel.name, judgement.reason)
@@ -107,24 +107,35 @@ def _ingest(
 
     kind = identity_kind(channel.kind)
     automatic = judgement.verdict is Verdict.NO_RECEIPT
-    # Read everything first and write it all in one flush: new rows are linked by
-    # relationship, so no query in between has to flush them (and pay for it).
+    received = msg.received_at or now
+    sensitive = bool(privacy.find_national_ids(f"{msg.subject}\n{msg.text}"))
+    # Read first, then change the contact and inquiry, and flush them once (a new
+    # inquiry's first event does it, or the flush below). The message, its
+    # attachments, the events and the receipt are append-only rows written
+    # through Core after that, so the unit of work runs once per message.
     with session.no_autoflush:
         contact = resolve_contact(session, kind, msg.sender_address, msg.sender_name)
+        known_contact_id = contact.id  # None when new: flushing the inquiry gives it one
         match = find_thread(session, channel, msg, contact)
-        inquiry, created = _inquiry_for(session, config, channel, msg, contact, match,
-                                        automatic, now)
-        receipt = created and receipts and _wants_receipt(session, config, channel, contact,
-                                                          judgement, now)
         bounced = _bounced(session, msg)
+        inquiry, created = _inquiry_for(session, config, channel, msg, contact, match,
+                                        automatic, sensitive, received, now)
+        receipt = created and receipts and _wants_receipt(session, config, channel,
+                                                          known_contact_id, judgement, now)
+    session.flush()  # the new contact and inquiry get their ids
 
-    message = Message(
-        inquiry=inquiry,
+    files = store()
+    address = normalise_address(kind, msg.sender_address)
+    # A duplicate external id (a concurrent ingest won) fails here and rolls it all back.
+    message_id = insert_row(
+        session,
+        Message,
+        inquiry_id=inquiry.id,
         direction=Direction.INBOUND,
         channel_id=channel.id,
         external_id=msg.external_id,
-        address=normalise_address(kind, msg.sender_address),
-        contact=contact,
+        address=address,
+        contact_id=contact.id,
         sender_name=msg.sender_name[:200],
         subject=msg.subject[:500],
         text=msg.text,
@@ -133,29 +144,23 @@ def _ingest(
         verdict=judgement.verdict,
         verdict_reason=judgement.reason,
         automatic=automatic,
-        raw_sha256=store().put(msg.raw) if msg.raw else None,
-        created_at=msg.received_at or now,
+        raw_sha256=files.put(msg.raw) if msg.raw else None,
+        created_at=received,
     )
-    session.add(message)
-    _store_attachments(message, msg)
-    if privacy.find_national_ids(f"{msg.subject}\n{msg.text}"):
-        inquiry.sensitive = True
-    inquiry.last_message_at = max(inquiry.last_message_at, message.created_at)
-    session.flush()  # a duplicate external id fails here, before any other work is kept
-
+    _store_attachments(session, files, message_id, msg)
     _mark_bounced(session, bounced, now)
     if not created:
-        events.record(session, inquiry, EventKind.MESSAGE_RECEIVED, at=now, message_id=message.id,
+        events.record(session, inquiry, EventKind.MESSAGE_RECEIVED, at=now, message_id=message_id,
                       automatic=automatic or None)
     if receipt:
         subject, text = receipt_text(inquiry, contact, config)
-        queue_outbound(session, inquiry, channel, message.address or "", subject, text,
-                       automatic=True, now=now)
+        queue_outbound(session, inquiry, channel, address, subject, text, automatic=True,
+                       now=now)
         events.record(session, inquiry, EventKind.RECEIPT_QUEUED, at=now)
     return IngestResult(
         Outcome.CREATED if created else Outcome.THREADED,
         inquiry_id=inquiry.id,
-        message_id=message.id,
+        message_id=message_id,
         reference=inquiry.reference,
         reason=judgement.reason,
         receipt_queued=receipt,
@@ -170,14 +175,18 @@ def _inquiry_for(
     contact: Contact,
     match: ThreadMatch | None,
     automatic: bool,
+    sensitive: bool,
+    received: datetime,
     now: datetime,
 ) -> tuple[Inquiry, bool]:
     """The inquiry the message joins, or a new one; True when new."""
     if match is not None and match.trusted:
         inquiry = match.inquiry
         if inquiry.status is Status.CLOSED and config.reply_to_closed == "new" and not automatic:
-            return _new_inquiry(session, channel, msg, contact, now, linked_to=inquiry,
-                                confirmed=True), True
+            return _new_inquiry(session, channel, msg, contact, sensitive, received, now,
+                                linked_to=inquiry, confirmed=True), True
+        inquiry.sensitive = inquiry.sensitive or sensitive
+        inquiry.last_message_at = max(inquiry.last_message_at, received)
         if inquiry.status in (Status.RESOLVED, Status.CLOSED) and not automatic:
             inquiry.status = Status.OPEN
             inquiry.resolved_at = None
@@ -188,7 +197,8 @@ def _inquiry_for(
                           status=Status.OPEN.value, reason="citizen wrote")
         return inquiry, False
     linked = match.inquiry if match is not None else None
-    inquiry = _new_inquiry(session, channel, msg, contact, now, linked_to=linked, confirmed=False)
+    inquiry = _new_inquiry(session, channel, msg, contact, sensitive, received, now,
+                           linked_to=linked, confirmed=False)
     return inquiry, True
 
 
@@ -197,6 +207,8 @@ def _new_inquiry(
     channel: Channel,
     msg: InboundMessage,
     contact: Contact,
+    sensitive: bool,
+    received: datetime,
     now: datetime,
     linked_to: Inquiry | None,
     confirmed: bool,
@@ -213,8 +225,9 @@ def _new_inquiry(
         conversation_key=msg.conversation_id,
         linked_to_id=linked_to.id if linked_to else None,
         link_unconfirmed=linked_to is not None and not confirmed,
-        created_at=msg.received_at or now,
-        last_message_at=msg.received_at or now,
+        sensitive=sensitive,
+        created_at=received,
+        last_message_at=received,
     )
     inquiry.channel = channel
     session.add(inquiry)
@@ -225,19 +238,21 @@ def _new_inquiry(
     return inquiry
 
 
-def _store_attachments(message: Message, msg: InboundMessage) -> None:
-    files = store()
-    for attachment in msg.attachments:
-        message.attachments.append(
-            MessageAttachment(
-                filename=(attachment.filename or "attachment")[:300],
-                content_type=attachment.content_type[:200],
-                size=attachment.size,
-                sha256=files.put(attachment.data),
-                content_id=attachment.content_id,
-                inline=attachment.inline,
-            )
-        )
+def _store_attachments(
+    session: Session, files: AttachmentStore, message_id: int, msg: InboundMessage
+) -> None:
+    insert_rows(session, MessageAttachment, [
+        {
+            "message_id": message_id,
+            "filename": (attachment.filename or "attachment")[:300],
+            "content_type": attachment.content_type[:200],
+            "size": attachment.size,
+            "sha256": files.put(attachment.data),
+            "content_id": attachment.content_id,
+            "inline": attachment.inline,
+        }
+        for attachment in msg.attachments
+    ])
 
 
 def _bounced(session: Session, msg: InboundMessage) -> list[Message]:
@@ -265,7 +280,7 @@ def _wants_receipt(
     session: Session,
     config: DeskConfig,
     channel: Channel,
-    contact: Contact,
+    contact_id: int | None,
     judgement: loopguard.Judgement,
     now: datetime,
 ) -> bool:
@@ -273,7 +288,7 @@ def _wants_receipt(
         config.receipts.enabled
         and channel.receipts
         and judgement.verdict is Verdict.ACCEPT
-        and receipt_allowed(session, contact, config, now)
+        and receipt_allowed(session, contact_id, config, now)
     )
 
 
@@ -288,28 +303,46 @@ def _guard_context(config: DeskConfig) -> loopguard.GuardContext:
     )
 
 
-def _existing(session: Session, msg: InboundMessage) -> Message | None:
-    return session.scalar(
-        select(Message)
-        .join(Channel, Channel.id == Message.channel_id)
-        .where(Channel.name == msg.channel, Message.external_id == msg.external_id)
-    )
+@dataclass(frozen=True)
+class _Seen:
+    """What the desk already knows of a message's (channel, external id)."""
+
+    channel: Channel
+    message_id: int | None  # the message, when the desk has it
+    inquiry_id: int | None
+    reference: str | None
+    tombstoned: bool  # deleted on purpose: never taken in again
 
 
-def _duplicate(message: Message) -> IngestResult:
-    inquiry = db.session.get(Inquiry, message.inquiry_id)
+# Built once: constructing an ORM statement costs about as much as running it.
+_SEEN = (
+    select(Channel, Message.id, Message.inquiry_id, Inquiry.reference, ExternalIdTombstone.id)
+    .outerjoin(Message, and_(Message.channel_id == Channel.id,
+                             Message.external_id == bindparam("external_id")))
+    .outerjoin(Inquiry, Inquiry.id == Message.inquiry_id)
+    .outerjoin(ExternalIdTombstone, and_(
+        ExternalIdTombstone.channel_id == Channel.id,
+        ExternalIdTombstone.external_id == bindparam("external_id"),
+    ))
+    .where(Channel.name == bindparam("channel"))
+)
+
+
+def _seen(session: Session, msg: InboundMessage) -> _Seen:
+    """The channel, and the message or tombstone of its external id: one query."""
+    row = session.execute(
+        _SEEN, {"channel": msg.channel, "external_id": msg.external_id}
+    ).first()
+    if row is None:
+        raise unknown_channel(msg.channel)
+    channel, message_id, inquiry_id, reference, tombstone_id = row
+    return _Seen(channel, message_id, inquiry_id, reference, tombstoned=tombstone_id is not None)
+
+
+def _duplicate(seen: _Seen) -> IngestResult:
     return IngestResult(
         Outcome.DUPLICATE,
-        inquiry_id=message.inquiry_id,
-        message_id=message.id,
-        reference=inquiry.reference if inquiry else None,
+        inquiry_id=seen.inquiry_id,
+        message_id=seen.message_id,
+        reference=seen.reference,
     )
-
-
-def _tombstoned(session: Session, channel: Channel, external_id: str) -> bool:
-    return session.scalar(
-        select(ExternalIdTombstone.id).where(
-            ExternalIdTombstone.channel_id == channel.id,
-            ExternalIdTombstone.external_id == external_id,
-        )
-    ) is not None

@@ -21,7 +21,7 @@ from desk import events
 from desk.attachments import store
 from desk.channels import sender_for
 from desk.config import current_config
-from desk.database import transaction
+from desk.database import insert_row, transaction
 from desk.extensions import db
 from desk.models import (
     Channel,
@@ -56,22 +56,24 @@ def queue_outbound(
     automatic: bool = False,
     direction: Direction = Direction.OUTBOUND,
     now: datetime | None = None,
-) -> Message:
-    """Write an outbound message and its outbox row in the caller's transaction.
+) -> int:
+    """Write an outbound message and its outbox row in the caller's transaction; the message's id.
 
     `direction` is OUTBOUND for the citizen, NOTIFICATION for internal mail
     about the inquiry (a unit's routing notice), which never joins the
-    citizen's thread.
+    citizen's thread. Both rows are appended through Core, not the unit of work.
     """
     now = now or utcnow()
-    message = Message(
-        inquiry=inquiry,
+    session.flush()  # the inquiry and its contact may be new in this transaction
+    message_id = insert_row(
+        session,
+        Message,
+        inquiry_id=inquiry.id,
         direction=direction,
         channel_id=channel.id,
         external_id=new_message_id(),
         address=address,
-        # The relationship, not the id: the contact may be new in this transaction.
-        contact=inquiry.contact if direction is Direction.OUTBOUND else None,
+        contact_id=inquiry.contact_id if direction is Direction.OUTBOUND else None,
         author_id=author.id if author else None,
         subject=subject,
         text=text,
@@ -79,10 +81,9 @@ def queue_outbound(
         send_state=SendState.QUEUED,
         created_at=now,
     )
-    session.add(message)
-    session.add(OutboxItem(message=message, channel_id=channel.id, next_attempt_at=now))
-    session.flush()  # callers record the message's id in their event
-    return message
+    insert_row(session, OutboxItem, message_id=message_id, channel_id=channel.id,
+               next_attempt_at=now)
+    return message_id
 
 
 @dataclass

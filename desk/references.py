@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from desk.database import insert_on_conflict
@@ -13,6 +13,13 @@ from desk.models import ReferenceCounter
 # A reference as it appears in a subject: "[2026-004711]", "Sak 2026-004711".
 REFERENCE_PATTERN = re.compile(r"(?<![\d-])(20\d\d-\d{6})(?![\d-])")
 _OSLO = ZoneInfo("Europe/Oslo")
+# Built once: ingest takes a number for every new inquiry.
+_BUMP = (
+    update(ReferenceCounter)
+    .where(ReferenceCounter.year == bindparam("of_year"))
+    .values(last=ReferenceCounter.last + 1)
+    .returning(ReferenceCounter.last)
+)
 
 
 def next_reference(session: Session, at: datetime) -> str:
@@ -23,18 +30,14 @@ def next_reference(session: Session, at: datetime) -> str:
     time, with ON CONFLICT DO NOTHING so two first takers do not collide.
     """
     year = at.astimezone(_OSLO).year
-    bump = (
-        update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last=ReferenceCounter.last + 1)
-        .returning(ReferenceCounter.last)
-    )
-    number = session.execute(bump).scalar()
+    # Straight on the transaction's connection: the ORM has no object to keep in step.
+    connection = session.connection()
+    number = connection.execute(_BUMP, {"of_year": year}).scalar()
     if number is None:
-        session.execute(
+        connection.execute(
             insert_on_conflict(ReferenceCounter).values(year=year, last=0).on_conflict_do_nothing()
         )
-        number = session.execute(bump).scalar_one()
+        number = connection.execute(_BUMP, {"of_year": year}).scalar_one()
     return f"{year}-{number:06d}"
 
 

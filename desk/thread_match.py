@@ -13,7 +13,7 @@ In order of trust:
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from connectors.base import InboundMessage
@@ -48,19 +48,23 @@ def find_thread(
     )
 
 
+# Built once: every reply asks it.
+_HOLDING = (
+    select(Message.external_id, Inquiry)
+    .join(Inquiry, Inquiry.id == Message.inquiry_id)
+    .where(Message.external_id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def _by_headers(session: Session, msg: InboundMessage) -> ThreadMatch | None:
     ids = [i for i in (msg.in_reply_to, *reversed(msg.references), *msg.reports_on) if i]
     if not ids:
         return None
-    rows = session.execute(
-        select(Message.external_id, Message.inquiry_id).where(Message.external_id.in_(ids))
-    ).all()
-    by_id = {external_id: inquiry_id for external_id, inquiry_id in rows}
+    rows = session.execute(_HOLDING, {"ids": ids}).all()
+    by_id = {external_id: inquiry for external_id, inquiry in rows}
     for candidate in ids:  # the most direct parent first
         if candidate in by_id:
-            inquiry = session.get(Inquiry, by_id[candidate])
-            if inquiry is not None:
-                return ThreadMatch(inquiry, MatchedBy.HEADERS)
+            return ThreadMatch(by_id[candidate], MatchedBy.HEADERS)
     return None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from desk import events
 from desk.config import DeskConfig, current_config
-from desk.models import Channel, Direction, EventKind, Inquiry, Message, Unit, User
+from desk.models import Channel, Direction, EventKind, Inquiry, Unit, User
 from desk.outbox import queue_outbound
 from desk.privacy import mask_national_ids
 
@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 
 def queue_unit_notice(session: Session, inquiry: Inquiry, unit: Unit, actor: User,
-                      comment: str, now: datetime) -> Message | None:
-    """Queue the notice to the unit's mailbox; None when it has none or no mail channel exists."""
+                      comment: str, now: datetime) -> int | None:
+    """Queue the notice to the unit's mailbox; the message's id, or None when the unit
+    has no mailbox or no mail channel exists."""
     config = current_config()
     if not unit.email:
         return None
@@ -35,11 +36,12 @@ def queue_unit_notice(session: Session, inquiry: Inquiry, unit: Unit, actor: Use
         log.warning("no e-mail channel to notify unit %s of %s", unit.slug, inquiry.reference)
         return None
     subject, text = notice_text(inquiry, unit, actor, comment, config)
-    message = queue_outbound(session, inquiry, channel, unit.email, subject, text, author=actor,
-                             automatic=True, direction=Direction.NOTIFICATION, now=now)
+    message_id = queue_outbound(session, inquiry, channel, unit.email, subject, text,
+                                author=actor, automatic=True, direction=Direction.NOTIFICATION,
+                                now=now)
     events.record(session, inquiry, EventKind.UNIT_NOTIFIED, actor, at=now,
-                  message_id=message.id, unit=unit.id)
-    return message
+                  message_id=message_id, unit=unit.id)
+    return message_id
 
 
 def notice_text(inquiry: Inquiry, unit: Unit, actor: User, comment: str,

@@ -218,8 +218,8 @@ def reply(
             message = manual_answer(session, inquiry, channel, actor, subject, text, now)
         else:
             address = _address_in(session, inquiry, channel)
-            message = queue_outbound(session, inquiry, channel, address, subject, text,
-                                     author=actor, now=now)
+            message = session.get_one(Message, queue_outbound(
+                session, inquiry, channel, address, subject, text, author=actor, now=now))
         if inquiry.first_response_at is None:
             inquiry.first_response_at = now
         events.record(session, inquiry, EventKind.REPLIED, actor, at=now, message_id=message.id,

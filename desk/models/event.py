@@ -2,15 +2,12 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from desk.models.base import Base, JSONType, enum_column, utcnow
-
-if TYPE_CHECKING:
-    from desk.models.inquiry import Inquiry
 
 
 class EventKind(StrEnum):
@@ -55,9 +52,6 @@ class Event(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     channel: Mapped[str | None] = mapped_column(String(80))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-
-    # Lets an event be written in the same flush as a new inquiry.
-    inquiry: Mapped["Inquiry"] = relationship()
 
 
 @event.listens_for(Event, "before_update")
