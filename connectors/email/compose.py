@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -16,6 +17,16 @@ def subject_with_reference(subject: str, reference: str | None) -> str:
     if not reference or reference in subject:
         return subject
     return f"{subject} [{reference}]" if subject else f"[{reference}]"
+
+
+def text_to_html(text: str) -> str:
+    """Plain text as simple, safe HTML: escaped, paragraphs at blank lines, line breaks kept."""
+    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    body = "".join(
+        "<p>" + "<br>\n".join(html.escape(line) for line in p.split("\n")) + "</p>\n"
+        for p in paragraphs
+    )
+    return f'<!doctype html>\n<html><body style="font-family: sans-serif">\n{body}</body></html>\n'
 
 
 def _bracket(message_id: str) -> str:
@@ -72,8 +83,11 @@ def compose(
         mail["X-Auto-Response-Suppress"] = "All"
     mail.set_content(msg.text, charset="utf-8")
     inline = [a for a in msg.attachments if a.inline and a.content_id and msg.html]
-    if msg.html:
-        mail.add_alternative(msg.html, subtype="html", charset="utf-8")
+    # Agents write plain text; an HTML alternative made from it reads better in
+    # mail programs that would otherwise show it in a fixed-width font.
+    html_body = msg.html or text_to_html(msg.text)
+    if html_body:
+        mail.add_alternative(html_body, subtype="html", charset="utf-8")
         html_part = mail.get_payload()[-1]
         for att in inline:
             _add_related(html_part, att)

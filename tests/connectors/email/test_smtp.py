@@ -89,6 +89,17 @@ def test_send_plain_html_and_attachment(smtp_server: SmtpServer):
     ]
 
 
+def test_plain_text_reply_gets_an_escaped_html_alternative(smtp_server: SmtpServer):
+    text = "Hei Ola,\n\nSvar <før> fredag & ta med skjema.\nMvh\nKari"
+    sender_for(smtp_server).send(make_outbound(text=text, html=None))
+    mail = smtp_server.messages[0].message
+    assert mail.get_content_type() == "multipart/alternative"
+    plain = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = mail.get_body(("html",)).get_content().replace("\r\n", "\n")
+    assert plain.rstrip("\n") == text
+    assert "<p>Svar &lt;før&gt; fredag &amp; ta med skjema.<br>\nMvh<br>\nKari</p>" in html
+
+
 def test_automatic_mail_is_marked(smtp_server: SmtpServer):
     sender_for(smtp_server).send(make_outbound(automatic=True, in_reply_to=None, references=()))
     mail = smtp_server.messages[0].message
