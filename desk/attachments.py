@@ -8,9 +8,15 @@ worker processes of a deployment must share this folder.
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy.orm import Session
+
+from connectors.base import Attachment
+from desk.database import insert_rows
+from desk.models import MessageAttachment
 
 
 class AttachmentStore:
@@ -48,3 +54,29 @@ def store() -> AttachmentStore:
     if not root.is_absolute():
         root = Path(current_app.instance_path) / root
     return AttachmentStore(root)
+
+
+def store_attachments(
+    session: Session,
+    message_id: int,
+    attachments: Sequence[Attachment],
+    files: AttachmentStore | None = None,
+) -> None:
+    """Put the files in the store and their rows on the message, in the caller's transaction.
+
+    The bytes are written before the commit; if the transaction rolls back, an
+    unreferenced file stays behind, harmless, since names are content hashes.
+    """
+    files = files or store()
+    insert_rows(session, MessageAttachment, [
+        {
+            "message_id": message_id,
+            "filename": (attachment.filename or "attachment")[:300],
+            "content_type": attachment.content_type[:200],
+            "size": attachment.size,
+            "sha256": files.put(attachment.data),
+            "content_id": attachment.content_id,
+            "inline": attachment.inline,
+        }
+        for attachment in attachments
+    ])

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from connectors.base import InboundMessage
 from desk import events, loopguard, privacy
-from desk.attachments import AttachmentStore, store
+from desk.attachments import store, store_attachments
 from desk.channels import identity_kind, unknown_channel
 from desk.config import DeskConfig, current_config
 from desk.contacts import normalise_address, resolve_contact
-from desk.database import insert_row, insert_rows, transaction
+from desk.database import insert_row, transaction
 from desk.extensions import db
 from desk.language import detect_language
 from desk.models import (
@@ -32,7 +32,6 @@ from desk.models import (
     ExternalIdTombstone,
     Inquiry,
     Message,
-    MessageAttachment,
     SendState,
     Status,
     Verdict,
@@ -147,7 +146,7 @@ def _ingest(
         raw_sha256=files.put(msg.raw) if msg.raw else None,
         created_at=received,
     )
-    _store_attachments(session, files, message_id, msg)
+    store_attachments(session, message_id, msg.attachments, files)
     _mark_bounced(session, bounced, now)
     if not created:
         events.record(session, inquiry, EventKind.MESSAGE_RECEIVED, at=now, message_id=message_id,
@@ -236,23 +235,6 @@ def _new_inquiry(
         events.record(session, inquiry, EventKind.LINKED, at=now, linked_to=linked_to.reference,
                       unconfirmed=not confirmed or None)
     return inquiry
-
-
-def _store_attachments(
-    session: Session, files: AttachmentStore, message_id: int, msg: InboundMessage
-) -> None:
-    insert_rows(session, MessageAttachment, [
-        {
-            "message_id": message_id,
-            "filename": (attachment.filename or "attachment")[:300],
-            "content_type": attachment.content_type[:200],
-            "size": attachment.size,
-            "sha256": files.put(attachment.data),
-            "content_id": attachment.content_id,
-            "inline": attachment.inline,
-        }
-        for attachment in msg.attachments
-    ])
 
 
 def _bounced(session: Session, msg: InboundMessage) -> list[Message]:

@@ -2,15 +2,17 @@
 actor's permission, and writes its event.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from connectors.base import Attachment
 from desk import events
 from desk.access import Action, NotVisible, can, require
+from desk.attachments import store_attachments
 from desk.channels import MANUAL_KINDS, identity_kind
 from desk.database import transaction
 from desk.errors import N_, ServiceError
@@ -196,13 +198,15 @@ def reply(
     *,
     channel_id: int | None = None,
     then: Status | None = None,
+    attachments: Sequence[Attachment] = (),
     now: datetime | None = None,
 ) -> Message:
     """Answer the citizen in the inquiry's channel (or another of the contact's).
 
-    The message and its outbox row are one transaction. On a phone or walk-in
-    channel the answer was given in person: it is recorded, not sent.
-    `then` sets the status afterwards (waiting on the citizen, resolved).
+    The message, its files and its outbox row are one transaction. On a phone
+    or walk-in channel the answer was given in person: it is recorded, not
+    sent, and takes no files. `then` sets the status afterwards (waiting on
+    the citizen, resolved).
     """
     if not text.strip():
         raise ServiceError(N_("The reply is empty."))
@@ -215,11 +219,15 @@ def reply(
             raise ServiceError(N_("The inquiry has no channel to answer in."))
         subject = _reply_subject(inquiry)
         if channel.kind in MANUAL_KINDS:
+            if attachments:
+                raise ServiceError(N_("Files cannot be sent on a phone or walk-in inquiry."))
             message = manual_answer(session, inquiry, channel, actor, subject, text, now)
         else:
             address = _address_in(session, inquiry, channel)
-            message = session.get_one(Message, queue_outbound(
-                session, inquiry, channel, address, subject, text, author=actor, now=now))
+            message_id = queue_outbound(session, inquiry, channel, address, subject, text,
+                                        author=actor, now=now)
+            store_attachments(session, message_id, attachments)
+            message = session.get_one(Message, message_id)
         if inquiry.first_response_at is None:
             inquiry.first_response_at = now
         events.record(session, inquiry, EventKind.REPLIED, actor, at=now, message_id=message.id,

@@ -20,6 +20,7 @@ from desk.web.inquiries.forms import (
     ReturnForm,
     RouteForm,
 )
+from desk.web.uploads import uploaded
 
 
 def _back(inquiry_id: int, message: str | None = None) -> Response:
@@ -40,7 +41,8 @@ def reply(inquiry_id: int) -> Response:
     if not form.validate_on_submit():
         return _invalid(inquiry_id)
     workflow.reply(current_user, inquiry_id, form.text.data or "",
-                   channel_id=form.channel.data or None, then=Status(form.then.data))
+                   channel_id=form.channel.data or None, then=Status(form.then.data),
+                   attachments=uploaded(form.files.data))
     return _back(inquiry_id, gettext("The answer is on its way to the citizen."))
 
 

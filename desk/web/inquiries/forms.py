@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from desk.models import Priority
@@ -19,6 +19,7 @@ class ReplyForm(FlaskForm):
     # may answer, a category that exists), so the choices are only for rendering.
     channel = SelectField(_l("Send through"), coerce=int, validators=[Optional()],
                           validate_choice=False)
+    files = MultipleFileField(_l("Attach files"))
     then = SelectField(
         _l("Afterwards"),
         choices=choices([("open", _l("Keep open")), ("waiting", _l("Wait for the citizen")),
