@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from typing import Literal
+from typing import Any, Literal
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -299,12 +299,25 @@ class ImapFetcher:
     def supports_idle(self) -> bool:
         return bool(self.client.has_capability("IDLE"))
 
-    def wait_for_new(self, timeout_seconds: float) -> bool:
+    def wait_for_new(self, timeout_seconds: float, after: ImapCursor | None = None) -> bool:
         """Block until the server announces new mail (True) or the timeout (False).
 
+        With `after`, first make sure no mail past that cursor is already
+        there: a server announces new mail once, in answer to whatever command
+        comes next, so mail that arrived while the last fetch ran was announced
+        to (and dropped by) those commands, and IDLE would not announce it again.
+        NOOP collects what is pending; the search then sees the updated mailbox.
         Without IDLE this just sleeps, so a caller's wait-then-fetch loop turns
         into polling by itself.
         """
+        if after is not None and after.uidvalidity == self.uidvalidity:
+            with _imap_errors("noop"):
+                _text, pending = self.client.noop()
+                if _announces_mail(pending):
+                    return True
+                if any(uid > after.last_uid
+                       for uid in self.client.search(["UID", f"{after.last_uid + 1}:*"])):
+                    return True
         if not self.supports_idle:
             time.sleep(timeout_seconds)
             return False
@@ -313,14 +326,20 @@ class ImapFetcher:
             self.client.idle()
             try:
                 while (remaining := deadline - time.monotonic()) > 0:
-                    for response in self.client.idle_check(timeout=remaining):
-                        if len(response) > 1 and response[1] in (b"EXISTS", b"RECENT"):
-                            return True
+                    if _announces_mail(self.client.idle_check(timeout=remaining)):
+                        return True
                 return False
             finally:
                 # idle_check leaves the socket without a timeout; put ours back first.
                 self.client.socket().settimeout(self.settings.timeout)
                 self.client.idle_done()
+
+
+def _announces_mail(responses: list[Any]) -> bool:
+    """True when untagged responses include EXISTS or RECENT (new mail)."""
+    return any(
+        isinstance(r, tuple) and len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses
+    )
 
 
 def _message_id(head: dict[bytes, object]) -> str | None:

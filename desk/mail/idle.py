@@ -21,7 +21,13 @@ from connectors.email.imap import ImapFetcher
 from desk import leases
 from desk.channels import record_health
 from desk.extensions import db
-from desk.mail.fetch import enabled_channel_id, lease_name, open_mailbox, recorded_run
+from desk.mail.fetch import (
+    enabled_channel_id,
+    lease_name,
+    load_cursor,
+    open_mailbox,
+    recorded_run,
+)
 from desk.mail.settings import MailboxSettings
 from desk.models import utcnow
 
@@ -101,7 +107,7 @@ class IdleWatcher(threading.Thread):
                     self.idling.set()
                     if self._stopping.is_set():  # stop() may have looked before idling was set
                         return
-                    imap.wait_for_new(self.wait_seconds)
+                    imap.wait_for_new(self.wait_seconds, after=load_cursor(channel_id))
                     self.idling.clear()
                     if not lease.keep():
                         return

@@ -209,6 +209,17 @@ def test_idle_wakes_on_append(imap_server, admin):
         assert [i.message.external_id for i in imap.fetch(None)] == ["m1@example.no"]
 
 
+def test_mail_that_came_during_the_last_fetch_is_not_left_waiting(imap_server, admin):
+    """The race other helpdesks lose: mail arriving between a fetch and IDLE."""
+    with fetcher(imap_server) as imap:
+        run = imap.fetch(None)
+        assert list(run) == []
+        admin.append(imap_server.folder, mail(1))  # lands after the search, before IDLE
+        started = time.monotonic()
+        assert imap.wait_for_new(10, after=run.cursor) is True
+        assert time.monotonic() - started < 1
+
+
 def test_idle_times_out(imap_server):
     with fetcher(imap_server) as imap:
         started = time.monotonic()
