@@ -12,6 +12,9 @@ the desk, and fetching uses BODY.PEEK so it does not mark anything \\Seen.
 
 from __future__ import annotations
 
+import re
+import select
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
@@ -325,14 +328,43 @@ class ImapFetcher:
         with _imap_errors("idle"):
             self.client.idle()
             try:
-                while (remaining := deadline - time.monotonic()) > 0:
-                    if _announces_mail(self.client.idle_check(timeout=remaining)):
-                        return True
-                return False
+                return self._idle_until(deadline)
             finally:
-                # idle_check leaves the socket without a timeout; put ours back first.
                 self.client.socket().settimeout(self.settings.timeout)
                 self.client.idle_done()
+
+    def _idle_until(self, deadline: float) -> bool:
+        """Read IDLE's untagged lines until one announces mail (True) or time is up.
+
+        Not IMAPClient.idle_check: it reads from a non-blocking socket and cuts a
+        line the server sent in two TCP segments ("unterminated line"), which
+        then breaks the connection. Here we wait for the socket to become
+        readable, then read each line whole in blocking mode.
+        """
+        imap, sock = self.client._imap, self.client.socket()
+        while True:
+            if not self._line_buffered(imap, sock):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([sock], [], [], remaining)[0]:
+                    return False
+            sock.settimeout(self.settings.timeout)  # data is coming: wait for the whole line
+            if _NEW_MAIL.match(imap._get_line()):
+                return True
+
+    def _line_buffered(self, imap: Any, sock: socket.socket) -> bool:
+        """Bytes already read into imaplib's (or TLS's) buffer, which select cannot see."""
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        sock.setblocking(False)
+        try:
+            return bool(imap.file.peek(1))
+        except (BlockingIOError, ssl.SSLWantReadError):
+            return False
+        finally:
+            sock.settimeout(self.settings.timeout)
+
+
+_NEW_MAIL = re.compile(rb"^\* \d+ (EXISTS|RECENT)\b", re.IGNORECASE)
 
 
 def _announces_mail(responses: list[Any]) -> bool:
