@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event, insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from desk.extensions import db
@@ -47,10 +46,6 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
-
-
-def engine() -> Engine:
-    return db.engine
 
 
 def is_postgres() -> bool:

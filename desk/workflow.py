@@ -146,12 +146,6 @@ def reopen(actor: User, inquiry_id: int) -> None:
         events.record(session, inquiry, EventKind.REOPENED, actor)
 
 
-def set_priority(actor: User, inquiry_id: int, priority: Priority) -> None:
-    with acting_on(actor, inquiry_id, Action.EDIT) as (session, inquiry):
-        _classify(session, inquiry, actor, priority=priority, category_id=inquiry.category_id,
-                  language=inquiry.language)
-
-
 def classify(actor: User, inquiry_id: int, *, priority: Priority, category_id: int | None,
              language: str) -> None:
     """Set priority, category and language in one go; one event names what changed."""

@@ -45,11 +45,6 @@ DEMO_PASSWORD = "demo"
 _OSLO = ZoneInfo("Europe/Oslo")
 
 
-def is_demo() -> bool:
-    with transaction() as session:
-        return session.get(Setting, DEMO_KEY) is not None
-
-
 def seed(inquiries: int = 3000, days: int = 90, rng_seed: int = 2026) -> bool:
     """Create the demo data once; False when it is there already.
 
