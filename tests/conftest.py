@@ -210,3 +210,34 @@ def csrf_token(html: str) -> str:
         r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def at_once(app: Flask, func: Callable[[Any], Any], args: list[Any]) -> list[Any]:
+    """Call `func(arg)` for every arg in its own thread and app context, released together.
+
+    Returns the results (or the exceptions raised) in the order of `args`:
+    races between workers are tested with real concurrent transactions.
+    """
+    import threading
+
+    barrier = threading.Barrier(len(args))
+    results: list[Any] = [None] * len(args)
+
+    def run(index: int, arg: Any) -> None:
+        from desk.extensions import db
+
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[index] = func(arg)
+            except Exception as exc:  # returned for the test to assert on
+                results[index] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(args)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

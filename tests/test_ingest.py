@@ -1,6 +1,5 @@
 """desk.ingest: the one door in."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -23,7 +22,7 @@ from desk.models import (
     Verdict,
     utcnow,
 )
-from tests.conftest import inbound
+from tests.conftest import at_once, inbound
 
 
 def count(model, *where) -> int:
@@ -64,20 +63,7 @@ def test_the_same_message_twice_is_stored_once(app: Flask) -> None:
 def test_concurrent_ingest_of_one_message_keeps_one(app: Flask) -> None:
     """Workers racing on one message: the unique key lets exactly one win."""
     msg = inbound()
-    results = []
-    barrier = threading.Barrier(4)
-
-    def run() -> None:
-        with app.app_context():
-            barrier.wait()
-            results.append(ingest(msg).outcome)
-            db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(app, lambda m: ingest(m).outcome, [msg] * 4)
 
     assert sorted(results) == sorted([Outcome.CREATED] + [Outcome.DUPLICATE] * 3)
     assert count(Message, Message.direction == "inbound") == 1
@@ -256,24 +242,8 @@ def test_received_at_is_kept(app: Flask) -> None:
 def test_concurrent_first_messages_of_a_new_citizen_share_one_contact(app: Flask) -> None:
     """Two workers meet the same new sender at once: one contact, both messages kept."""
     messages = [inbound(sender_address="ny@example.no", subject=f"Sak {i}") for i in range(4)]
-    barrier = threading.Barrier(len(messages))
-    errors = []
+    results = at_once(app, ingest, messages)
 
-    def run(msg) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                ingest(msg)
-            except Exception as exc:
-                errors.append(exc)
-            db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(m,)) for m in messages]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    assert errors == []
+    assert [r.outcome for r in results] == [Outcome.CREATED] * 4
     assert count(Contact) == 1
     assert count(Message, Message.direction == "inbound") == 4

@@ -1,14 +1,13 @@
 """desk.leases: one holder at a time, atomically, on SQLite and PostgreSQL."""
 
-import threading
 import time
 from datetime import timedelta
 
 from flask import Flask
 
 from desk import leases
-from desk.extensions import db
 from desk.models import utcnow
+from tests.conftest import at_once
 
 
 def test_one_holder_until_release_or_expiry(app: Flask) -> None:
@@ -31,22 +30,8 @@ def test_one_holder_until_release_or_expiry(app: Flask) -> None:
 
 def test_racing_workers_get_one_lease(app: Flask) -> None:
     holders = [f"w{n}" for n in range(8)]
-    barrier = threading.Barrier(len(holders))
-    won: list[str] = []
-
-    def race(holder: str) -> None:
-        with app.app_context():
-            barrier.wait()
-            if leases.acquire("mailbox:race", holder, 60):
-                won.append(holder)
-            db.session.remove()
-
-    threads = [threading.Thread(target=race, args=(h,)) for h in holders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(won) == 1
+    won = at_once(app, lambda holder: leases.acquire("mailbox:race", holder, 60), holders)
+    assert won.count(True) == 1 and won.count(False) == 7
 
 
 def test_keeper_renews_after_a_third_of_the_lease(app: Flask) -> None:
