@@ -99,9 +99,9 @@ def build_sender(cfg: ChannelConfig, instance_path: Path, config: DeskConfig) ->
         return LogSender(path=str(instance_path / str(cfg.options.get("path", "outbox.log"))))
     if cfg.connector_name == "email":
         from connectors.email.smtp import SmtpSender
-        from desk.mail.settings import smtp_settings
+        from desk.mail.settings import smtp_access_token, smtp_settings
 
-        return SmtpSender(smtp_settings(cfg, config))
+        return SmtpSender(smtp_settings(cfg, config), access_token=smtp_access_token(cfg, config))
     raise UnknownChannel(f"channel {cfg.name!r}: no sender for connector {cfg.connector_name!r}")
 
 

@@ -7,6 +7,8 @@ down after it. Re-export the fixtures in a conftest.py to use them:
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 import socket
 import ssl
@@ -21,10 +23,14 @@ from typing import NamedTuple
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 HOST = "127.0.0.1"
 IMAP_USER = "demouser"
 IMAP_PASSWORD = "demopass"
+SMTP_USER = "post@kommune.example"
+SMTP_PASSWORD = "hemmelig"
+SMTP_TOKEN = "ya29.gyldig-token"
 
 
 def free_port() -> int:
@@ -171,9 +177,31 @@ class _Collector:
         return "250 Message accepted for delivery"
 
 
-def _aiosmtpd(**tls: object) -> Iterator[SmtpServer]:
+class _AuthCollector(_Collector):
+    """Also speaks SASL XOAUTH2 as Microsoft 365 and Gmail do: an initial response
+    ``user=...^Aauth=Bearer ...^A^A``; a bad token gets a 334 JSON error, then 535."""
+
+    async def auth_XOAUTH2(self, server, args):
+        blob = args[1].encode() if len(args) > 1 else await server.challenge_auth("")
+        fields = dict(
+            part.split("=", 1) for part in base64.b64decode(blob).decode().split("\x01") if part
+        )
+        if fields.get("user") == SMTP_USER and fields.get("auth") == f"Bearer {SMTP_TOKEN}":
+            return AuthResult(success=True, auth_data=fields["user"])
+        error = json.dumps({"status": "401", "schemes": "Bearer", "scope": "smtp"})
+        await server.challenge_auth(error)  # the client answers with an empty line
+        return AuthResult(success=False, handled=False)
+
+
+def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (
+        auth_data.login.decode(), auth_data.password.decode()) == (SMTP_USER, SMTP_PASSWORD)
+    return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
+
+
+def _aiosmtpd(collector: type[_Collector] = _Collector, **tls: object) -> Iterator[SmtpServer]:
     messages: list[ReceivedMail] = []
-    controller = Controller(_Collector(messages), hostname=HOST, port=free_port(), **tls)
+    controller = Controller(collector(messages), hostname=HOST, port=free_port(), **tls)
     controller.start()
     try:
         yield SmtpServer(HOST, controller.port, messages)
@@ -198,3 +226,12 @@ def smtp_starttls_server(tls_certificate: TlsCertificate) -> Iterator[SmtpServer
 def smtp_tls_server(tls_certificate: TlsCertificate) -> Iterator[SmtpServer]:
     """Like `smtp_server`, but with implicit TLS (as on port 465)."""
     yield from _aiosmtpd(ssl_context=tls_certificate.server_context())
+
+
+@pytest.fixture
+def smtp_auth_server(tls_certificate: TlsCertificate) -> Iterator[SmtpServer]:
+    """Like `smtp_starttls_server`, but refusing mail until the client logs in:
+    PLAIN/LOGIN with SMTP_USER and SMTP_PASSWORD, or XOAUTH2 with SMTP_TOKEN."""
+    yield from _aiosmtpd(_AuthCollector, tls_context=tls_certificate.server_context(),
+                         require_starttls=True, auth_required=True,
+                         authenticator=_authenticate)

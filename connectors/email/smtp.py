@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +19,12 @@ _AUTH_CODES = frozenset({530, 534, 535, 538})
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """One SMTP account. `security`: "tls" (implicit, port 465), "starttls" or "none"."""
+    """One SMTP account. `security`: "tls" (implicit, port 465), "starttls" or "none".
+
+    `auth`: "password" logs in with `username` and `password` when a username is
+    set (no username: an open relay); "oauth2" uses XOAUTH2 with a token from the
+    sender's `access_token` callable (Microsoft 365, Google).
+    """
 
     host: str
     port: int
@@ -28,6 +34,7 @@ class SmtpSettings:
     security: Literal["tls", "starttls", "none"] = "starttls"
     username: str | None = None
     password: str | None = None
+    auth: Literal["password", "oauth2"] = "password"
     timeout: float = 30.0
 
 
@@ -41,12 +48,39 @@ def _reply_text(raw: bytes | str) -> str:
     return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
 
 
-class SmtpSender:
-    """Delivers one message per connection; the outbox worker owns retries."""
+def xoauth2_response(username: str, token: str) -> Callable[[bytes | None], str]:
+    """The SASL XOAUTH2 client for smtplib's `auth()`.
 
-    def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None) -> None:
+    The first call sends the initial response. If the server rejects the token it
+    sends a 334 challenge with an error description and expects an empty line,
+    after which it replies 535; answering anything else would be a protocol error.
+    """
+
+    def respond(challenge: bytes | None = None) -> str:
+        return f"user={username}\x01auth=Bearer {token}\x01\x01" if challenge is None else ""
+
+    return respond
+
+
+class SmtpSender:
+    """Delivers one message per connection; the outbox worker owns retries.
+
+    `access_token` is called at every login when `settings.auth == "oauth2"`,
+    so a token that expired since the last message is never reused.
+    """
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        access_token: Callable[[], str] | None = None,
+    ) -> None:
+        if settings.auth == "oauth2" and (access_token is None or not settings.username):
+            raise ValueError("oauth2 needs a username and an access_token callable")
         self.settings = settings
         self.ssl_context = ssl_context or ssl.create_default_context()
+        self._access_token = access_token
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -56,6 +90,19 @@ class SmtpSender:
         if s.security == "starttls":
             client.starttls(context=self.ssl_context)
         return client
+
+    def _login(self, client: smtplib.SMTP) -> None:
+        s = self.settings
+        if s.auth == "oauth2":
+            assert self._access_token is not None and s.username  # checked in __init__
+            try:
+                token = self._access_token()
+            except Exception as exc:  # the token command or file: retry once an admin fixed it
+                raise TemporaryFailure(f"no OAuth2 access token: {exc}") from exc
+            client.ehlo_or_helo_if_needed()
+            client.auth("XOAUTH2", xoauth2_response(s.username, token))
+        elif s.username:
+            client.login(s.username, s.password or "")
 
     def send(self, message: OutboundMessage) -> str:
         """Send `message`; return its normalised Message-ID (the external id).
@@ -69,8 +116,7 @@ class SmtpSender:
             raise PermanentFailure(f"cannot build the mail: {exc}") from exc
         try:
             with self._connect() as client:
-                if s.username:
-                    client.login(s.username, s.password or "")
+                self._login(client)
                 client.send_message(mail, from_addr=s.from_address, to_addrs=[message.recipient])
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()), (550, b"recipient refused"))

@@ -124,7 +124,9 @@ def smtp_settings(cfg: ChannelConfig, config: DeskConfig) -> SmtpSettings:
     # An internal relay may take mail without a login (smtp_auth = false); otherwise
     # the mailbox's own account is used unless smtp_username names another.
     login = opts.flag("smtp_auth", True)
-    username = (opts.text("smtp_username") or opts.text("username")) if login else None
+    username = (opts.text("smtp_username") or opts.text("username") or opts.required("address")
+                if login else None)
+    oauth2 = smtp_access_token(cfg, config) is not None
     return SmtpSettings(
         host=opts.required("smtp_host"),
         port=opts.integer("smtp_port", _SMTP_PORTS[security]),
@@ -134,8 +136,16 @@ def smtp_settings(cfg: ChannelConfig, config: DeskConfig) -> SmtpSettings:
         security=security,  # type: ignore[arg-type]
         username=username,
         password=(opts.text("smtp_password") or opts.text("password")) if login else None,
+        auth="oauth2" if oauth2 else "password",
         timeout=float(opts.integer("timeout_seconds", 30)),
     )
+
+
+def smtp_access_token(cfg: ChannelConfig, config: DeskConfig) -> Callable[[], str] | None:
+    """The XOAUTH2 token source for sending: the mailbox's own (same account, one
+    token), unless SMTP logs in with nothing (smtp_auth = false, a relay)."""
+    opts = _Options(cfg, config.source)
+    return access_token(opts) if opts.flag("smtp_auth", True) else None
 
 
 def access_token(opts: _Options) -> Callable[[], str] | None:

@@ -29,8 +29,11 @@ def test_defaults_follow_the_security_mode() -> None:
     assert mailbox.imap.username == "postmottak@kommune.no" and mailbox.imap.auth == "password"
     assert mailbox.imap.max_attachment_bytes == config.attachments.max_bytes
     smtp = smtp_settings(cfg, config)
-    assert (smtp.port, smtp.security, smtp.username, smtp.password) == (
-        587, "starttls", None, "hemmelig")
+    assert (smtp.port, smtp.security, smtp.username, smtp.password, smtp.auth) == (
+        587, "starttls", "postmottak@kommune.no", "hemmelig", "password")
+    relay = load(smtp_auth=False).channels[0]
+    assert (smtp_settings(relay, config).username, smtp_settings(relay, config).password) == (
+        None, None)
     assert smtp.from_address == "postmottak@kommune.no" and smtp.from_name == ""
     assert smtp_settings(load(smtp_security="tls").channels[0], config).port == 465
 
@@ -65,6 +68,11 @@ def test_oauth2_token_from_a_file_or_a_command(tmp_path: Path) -> None:
     command = f"{sys.executable} -c \"print('fra-kommando')\""
     config = load(oauth2_token_command=command)
     assert mailbox_settings(config.channels[0], config).access_token() == "fra-kommando"
+    # The mailbox's token serves SMTP too, read afresh at every log-in.
+    sender = build_sender(config.channels[0], tmp_path, config)
+    assert isinstance(sender, SmtpSender) and sender.settings.auth == "oauth2"
+    assert sender.settings.username == "postmottak@kommune.no"
+    assert sender._access_token is not None and sender._access_token() == "fra-kommando"
     failing = load(oauth2_token_command=f"{sys.executable} -c 'raise SystemExit(3)'")
     with pytest.raises(OSError, match="exited with 3"):
         mailbox_settings(failing.channels[0], failing).access_token()

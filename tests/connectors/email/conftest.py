@@ -1,6 +1,7 @@
 from tests.mailservers import (
     imap_server,
     imap_starttls_server,
+    smtp_auth_server,
     smtp_server,
     smtp_starttls_server,
     smtp_tls_server,
@@ -10,6 +11,7 @@ from tests.mailservers import (
 __all__ = [
     "imap_server",
     "imap_starttls_server",
+    "smtp_auth_server",
     "smtp_server",
     "smtp_starttls_server",
     "smtp_tls_server",

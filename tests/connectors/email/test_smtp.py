@@ -8,7 +8,14 @@ from connectors.base import Attachment, OutboundMessage, PermanentFailure, Tempo
 from connectors.email import parse_message
 from connectors.email.compose import compose, subject_with_reference
 from connectors.email.smtp import SmtpSender, SmtpSettings
-from tests.mailservers import SmtpServer, free_port
+from tests.mailservers import (
+    SMTP_PASSWORD,
+    SMTP_TOKEN,
+    SMTP_USER,
+    SmtpServer,
+    TlsCertificate,
+    free_port,
+)
 
 
 def make_outbound(**overrides) -> OutboundMessage:
@@ -149,4 +156,63 @@ def test_untrusted_certificate_is_temporary(smtp_starttls_server: SmtpServer):
     plain = sender_for(smtp_starttls_server).settings
     sender = SmtpSender(SmtpSettings(**{**plain.__dict__, "security": "starttls"}))
     with pytest.raises(TemporaryFailure, match="CERTIFICATE_VERIFY_FAILED"):
+        sender.send(make_outbound())
+
+
+def _login_sender(server: SmtpServer, tls: TlsCertificate, **settings) -> SmtpSender:
+    plain = sender_for(server).settings
+    access_token = settings.pop("access_token", None)
+    return SmtpSender(SmtpSettings(**{**plain.__dict__, "security": "starttls", **settings}),
+                      ssl_context=tls.client_context(), access_token=access_token)
+
+
+def test_password_login(smtp_auth_server: SmtpServer, tls_certificate: TlsCertificate):
+    sender = _login_sender(smtp_auth_server, tls_certificate, username=SMTP_USER,
+                           password=SMTP_PASSWORD)
+    sender.send(make_outbound())
+    assert len(smtp_auth_server.messages) == 1
+
+
+def test_xoauth2_login_asks_for_a_fresh_token_every_time(
+    smtp_auth_server: SmtpServer, tls_certificate: TlsCertificate
+):
+    asked: list[int] = []
+
+    def token() -> str:
+        asked.append(1)
+        return SMTP_TOKEN
+
+    sender = _login_sender(smtp_auth_server, tls_certificate, username=SMTP_USER,
+                           auth="oauth2", access_token=token)
+    sender.send(make_outbound())
+    sender.send(make_outbound(message_id="second@desk.kommune.example"))
+    assert len(smtp_auth_server.messages) == 2
+    assert len(asked) == 2
+
+
+def test_rejected_token_is_temporary(smtp_auth_server: SmtpServer, tls_certificate: TlsCertificate):
+    sender = _login_sender(smtp_auth_server, tls_certificate, username=SMTP_USER,
+                           auth="oauth2", access_token=lambda: "expired")
+    with pytest.raises(TemporaryFailure, match="535"):
+        sender.send(make_outbound())
+    assert smtp_auth_server.messages == []
+
+
+def test_token_source_failing_is_temporary(
+    smtp_auth_server: SmtpServer, tls_certificate: TlsCertificate
+):
+    def broken() -> str:
+        raise OSError("oauth2_token_command exited with 1")
+
+    sender = _login_sender(smtp_auth_server, tls_certificate, username=SMTP_USER,
+                           auth="oauth2", access_token=broken)
+    with pytest.raises(TemporaryFailure, match="no OAuth2 access token"):
+        sender.send(make_outbound())
+
+
+def test_wrong_password_is_temporary(smtp_auth_server: SmtpServer, tls_certificate: TlsCertificate):
+    # An admin fixing the password must still get the queued mail out.
+    sender = _login_sender(smtp_auth_server, tls_certificate, username=SMTP_USER,
+                           password="feil")
+    with pytest.raises(TemporaryFailure, match="535"):
         sender.send(make_outbound())
