@@ -68,6 +68,10 @@ class LiveServer:
 def live_server(app: Flask) -> Iterator[LiveServer]:
     # Threaded, so the page's own requests (CSS) never wait on each other.
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # server_close() then waits for requests still running (a closing page's last
+    # calls): a request thread outliving the test would hold a database connection
+    # past the app's teardown, reported later as an unclosed connection.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
