@@ -3,9 +3,10 @@
 import base64
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, true, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from desk.access import Action, can, inquiry_scope, visible_inquiries
@@ -16,7 +17,6 @@ from desk.models import (
     Category,
     Channel,
     Contact,
-    ContactIdentity,
     Event,
     Inquiry,
     Message,
@@ -29,14 +29,60 @@ from desk.models import (
     User,
     open_status_clause,
 )
+from desk.search import escape_like, find_inquiries
 
 QUEUE_VIEWS = ("open", "new", "mine", "waiting", "units", "due", "all")
-# Sort name -> (column, newest first). Each has an index ending in (column, id).
-SORTS: dict[str, tuple[InstrumentedAttribute[datetime], bool]] = {
-    "newest": (Inquiry.created_at, True),
-    "oldest": (Inquiry.created_at, False),
-    "activity": (Inquiry.last_message_at, True),
+
+
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """Part of a sort order: the rows matching `where`, by (column, id) or by id alone.
+
+    A sort order is one or more segments read in turn, each paged by its own
+    keyset: the due sort reads the inquiries with a due time, then those
+    without. An index of the Inquiry model gives each segment's rows in order
+    (a partial one of the open inquiries in the open views), so a page reads
+    one index range per segment.
+    """
+
+    column: InstrumentedAttribute[Any]
+    descending: bool = False
+    where: ColumnElement[bool] | None = None
+
+    @property
+    def by_id(self) -> bool:
+        return self.column is Inquiry.id
+
+    def key(self) -> tuple[InstrumentedAttribute[Any], ...]:
+        return (Inquiry.id,) if self.by_id else (self.column, Inquiry.id)
+
+    def order(self) -> list[ColumnElement[Any]]:
+        return [c.desc() if self.descending else c.asc() for c in self.key()]
+
+    def beyond(self, value: datetime | None, inquiry_id: int) -> ColumnElement[bool]:
+        """The rows after (value, inquiry_id) in this segment's order."""
+        if self.by_id:
+            return Inquiry.id < inquiry_id if self.descending else Inquiry.id > inquiry_id
+        # A row-value comparison, which both databases turn into one index range;
+        # the equivalent OR of two conditions is read row by row from the top.
+        key = tuple_(self.column, Inquiry.id)
+        after = tuple_(literal(value, self.column.type), inquiry_id)
+        return key < after if self.descending else key > after
+
+
+SORTS: dict[str, tuple[Segment, ...]] = {
+    "newest": (Segment(Inquiry.created_at, descending=True),),
+    "oldest": (Segment(Inquiry.created_at),),
+    "activity": (Segment(Inquiry.last_message_at, descending=True),),
+    # Soonest first, overdue at the top; those with no due time after them, oldest first.
+    "due": (Segment(Inquiry.due_at, where=Inquiry.due_at.is_not(None)),
+            Segment(Inquiry.id, where=Inquiry.due_at.is_(None))),
+    # Urgent first; within a priority newest first, as in the default order.
+    "priority": tuple(Segment(Inquiry.created_at, descending=True, where=Inquiry.priority == p)
+                      for p in (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)),
 }
+# A view's sort when the URL names none: the due view reads soonest first.
+DEFAULT_SORTS = {"due": "due"}
 PAGE_SIZE = 50
 FRONT_DESK = "front"  # the unit filter's value for "lies with the front desk"
 NOBODY = "none"  # the assignee filter's value for "not assigned"
@@ -47,7 +93,7 @@ class QueueQuery:
     """What the queue shows: a view, filters and a sort order, parsed from the URL."""
 
     view: str = "open"
-    sort: str = "newest"
+    sort: str | None = None  # None: the view's default (DEFAULT_SORTS, else newest)
     channel: int | None = None
     status: Status | None = None
     unit: str | None = None  # a unit id, or FRONT_DESK
@@ -62,7 +108,7 @@ class QueueQuery:
         """The query as URL arguments (the defaults left out), for links and paging."""
         values = {
             "view": self.view if self.view != "open" else None,
-            "sort": self.sort if self.sort != "newest" else None,
+            "sort": self.sort if self.sort != self.default_sort else None,
             "channel": self.channel, "status": self.status, "unit": self.unit,
             "assignee": self.assignee, "priority": self.priority, "category": self.category,
             "language": self.language, "since": self.since, "until": self.until,
@@ -73,6 +119,15 @@ class QueueQuery:
     def filtered(self) -> bool:
         return bool(set(self.args()) - {"view", "sort"})
 
+    @property
+    def default_sort(self) -> str:
+        return DEFAULT_SORTS.get(self.view, "newest")
+
+    @property
+    def sort_name(self) -> str:
+        """The sort in force."""
+        return self.sort or self.default_sort
+
 
 @dataclass(frozen=True)
 class QueuePage:
@@ -81,21 +136,44 @@ class QueuePage:
     query: QueueQuery = field(default_factory=QueueQuery)
 
 
+class _Position(NamedTuple):
+    """Where a page ends: a row's segment of the sort, its sort value and id."""
+
+    segment: int
+    value: datetime | None  # None in a segment ordered by id alone
+    inquiry_id: int
+
+
 def queue_page(user: User, query: QueueQuery | None = None, cursor: str | None = None,
                limit: int = PAGE_SIZE) -> QueuePage:
-    """One page of the queue, paged by keyset on (sort column, id): fast at any depth."""
+    """One page of the queue, paged by keyset: fast at any depth.
+
+    The keys come first, segment by segment until the page is full (one more
+    row tells whether there is a next page); then the rows, in one query.
+    """
     query = query or QueueQuery()
-    column, descending = SORTS.get(query.sort, SORTS["newest"])
-    statement = _queue_select(user, query)
-    after = _decode_cursor(cursor)
-    if after is not None:
-        statement = statement.where(_beyond(column, descending, *after))
-    order = (column.desc(), Inquiry.id.desc()) if descending else (column.asc(), Inquiry.id.asc())
-    rows = _load_rows(statement.order_by(*order).limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = _encode_cursor(getattr(rows[-1], column.key), rows[-1].id) if more else None
-    return QueuePage(rows, next_cursor, query)
+    segments = SORTS.get(query.sort_name, SORTS["newest"])
+    base = _queue_select(user, query)
+    after = _decode_cursor(cursor, segments)
+    keys: list[_Position] = []
+    for index in range(after.segment if after else 0, len(segments)):
+        segment = segments[index]
+        statement = base.with_only_columns(*segment.key())
+        if segment.where is not None:
+            statement = statement.where(segment.where)
+        if after is not None and index == after.segment:
+            statement = statement.where(segment.beyond(after.value, after.inquiry_id))
+        for row in db.session.execute(statement.order_by(*segment.order())
+                                      .limit(limit + 1 - len(keys))):
+            keys.append(_Position(index, None if segment.by_id else row[0], row[-1]))
+        if len(keys) > limit:
+            break
+    more = len(keys) > limit
+    keys = keys[:limit]
+    by_id = {i.id: i for i in _load_rows(select(Inquiry).where(
+        Inquiry.id.in_([k.inquiry_id for k in keys])))} if keys else {}
+    rows = [by_id[k.inquiry_id] for k in keys if k.inquiry_id in by_id]
+    return QueuePage(rows, _encode_cursor(keys[-1]) if more else None, query)
 
 
 def newer_than(user: User, query: QueueQuery, after_id: int,
@@ -132,27 +210,23 @@ def _load_rows(statement: Select[tuple[Inquiry]]) -> list[Inquiry]:
     )))
 
 
-def _beyond(column: InstrumentedAttribute[datetime], descending: bool, value: datetime,
-            inquiry_id: int) -> ColumnElement[bool]:
-    # A row-value comparison, which both databases turn into one index range;
-    # the equivalent OR of two conditions is read row by row from the top.
-    key, after = tuple_(column, Inquiry.id), tuple_(literal(value, column.type), inquiry_id)
-    return key < after if descending else key > after
-
-
 def _view_condition(user: User, view: str) -> ColumnElement[bool]:
+    # Every open view names `is_open` itself, even where its status implies it:
+    # SQLite uses a partial index only when the query repeats the index's condition.
     is_open = open_status_clause()
     if view == "new":
-        return Inquiry.status == Status.NEW
+        return and_(is_open, Inquiry.status == Status.NEW)
     if view == "mine":
         return and_(Inquiry.assignee_id == user.id, is_open)
     if view == "waiting":
-        return Inquiry.status == Status.WAITING
+        return and_(is_open, Inquiry.status == Status.WAITING)
     if view == "units":
         return and_(Inquiry.unit_id.is_not(None), is_open)
     if view == "due":
-        # Placeholder until the SLA engine: open and received before today ends.
-        return and_(is_open, Inquiry.created_at < _local_midnight(_today() + timedelta(days=1)))
+        # Due before today ends, overdue included. Not those waiting on the citizen:
+        # their clock is paused (see desk.sla), so nothing is due from the desk.
+        return and_(is_open, Inquiry.status != Status.WAITING,
+                    Inquiry.due_at < _local_midnight(_today() + timedelta(days=1)))
     if view == "all":
         return true()
     return is_open
@@ -197,56 +271,37 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=_zone())
 
 
-def _encode_cursor(value: datetime, inquiry_id: int) -> str:
-    raw = f"{value.isoformat()}|{inquiry_id}"
+def _encode_cursor(position: _Position) -> str:
+    stamp = position.value.isoformat() if position.value is not None else ""
+    raw = f"{position.segment}|{stamp}|{position.inquiry_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+def _decode_cursor(cursor: str | None, segments: tuple[Segment, ...]) -> _Position | None:
+    """The position a cursor names in this sort order; None (the first page) if it is not one."""
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, inquiry_id = raw.split("|")
+        segment, stamp, inquiry_id = raw.split("|")
+        index = int(segment)
+        if not 0 <= index < len(segments):
+            return None
+        if segments[index].by_id:
+            return _Position(index, None, int(inquiry_id)) if not stamp else None
         value = datetime.fromisoformat(stamp)
-        return (value, int(inquiry_id)) if value.tzinfo is not None else None
+        return _Position(index, value, int(inquiry_id)) if value.tzinfo is not None else None
     except (ValueError, UnicodeDecodeError):
         return None
 
 
 def search(user: User, text: str, limit: int = PAGE_SIZE) -> list[Inquiry]:
-    """Inquiries whose reference, contact or message text matches `text`, newest first.
-
-    Plain LIKE for now; this is the one place to swap in SQLite FTS5 or a
-    PostgreSQL tsvector (Norwegian configuration) when volume needs it.
-    """
-    text = text.strip()
-    if not text:
+    """Inquiries `user` may see that match `text`, newest first (desk.search says what matches)."""
+    ids = find_inquiries(user, text, limit)
+    if not ids:
         return []
-    pattern = f"%{_escape_like(text.lower())}%"
-    in_contact = exists().where(
-        Contact.id == Inquiry.contact_id,
-        or_(func.lower(Contact.display_name).like(pattern, escape="\\"),
-            exists().where(ContactIdentity.contact_id == Contact.id,
-                           func.lower(ContactIdentity.value).like(pattern, escape="\\"))),
-    )
-    in_messages = exists().where(
-        Message.inquiry_id == Inquiry.id,
-        or_(func.lower(Message.text).like(pattern, escape="\\"),
-            func.lower(Message.subject).like(pattern, escape="\\")),
-    )
-    statement = visible_inquiries(user).where(or_(
-        Inquiry.reference == text,
-        func.lower(Inquiry.subject).like(pattern, escape="\\"),
-        in_contact,
-        in_messages,
-    ))
-    return _load_rows(statement.order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
-                      .limit(limit))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _load_rows(visible_inquiries(user).where(Inquiry.id.in_(ids))
+                      .order_by(Inquiry.created_at.desc(), Inquiry.id.desc()).limit(limit))
 
 
 def inquiry_for(user: User, inquiry_id: int) -> Inquiry | None:
@@ -334,7 +389,7 @@ def standard_replies(text: str = "", limit: int = 20) -> list[StandardReply]:
     """Active standard replies whose title or text contains `text`, by title."""
     statement = select(StandardReply).where(StandardReply.active)
     if text.strip():
-        pattern = f"%{_escape_like(text.strip().lower())}%"
+        pattern = f"%{escape_like(text.strip().lower())}%"
         statement = statement.where(or_(*(
             func.lower(column).like(pattern, escape="\\")
             for column in (StandardReply.title, StandardReply.body_nb, StandardReply.body_nn,

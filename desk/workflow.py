@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from connectors.base import Attachment
-from desk import events
+from desk import events, sla
 from desk.access import Action, NotVisible, can, require
 from desk.attachments import store_attachments
 from desk.channels import MANUAL_KINDS, identity_kind
@@ -134,6 +134,7 @@ def resolve_in(session: Session, inquiry: Inquiry, actor: User, now: datetime,
     """Mark resolved and write the event, inside a transaction that checked Action.RESOLVE."""
     inquiry.status = Status.RESOLVED
     inquiry.resolved_at = now
+    inquiry.due_at = sla.deadline(inquiry)
     events.record(session, inquiry, EventKind.RESOLVED, actor, at=now, **data)
 
 
@@ -141,9 +142,11 @@ def reopen(actor: User, inquiry_id: int) -> None:
     with acting_on(actor, inquiry_id, Action.REOPEN) as (session, inquiry):
         if inquiry.is_open:
             raise ServiceError(N_("The inquiry is already open."))
+        now = utcnow()
         inquiry.status = Status.OPEN
         inquiry.resolved_at = None
-        events.record(session, inquiry, EventKind.REOPENED, actor)
+        inquiry.due_at = sla.deadline(inquiry, reopened_at=now)  # the clock starts again
+        events.record(session, inquiry, EventKind.REOPENED, actor, at=now)
 
 
 def classify(actor: User, inquiry_id: int, *, priority: Priority, category_id: int | None,
@@ -164,6 +167,7 @@ def _classify(session: Session, inquiry: Inquiry, actor: User, *, priority: Prio
     if inquiry.priority is not priority:
         changed.update(priority=priority.value, previous=inquiry.priority.value)
         inquiry.priority = priority
+        inquiry.due_at = sla.deadline(inquiry)  # the new priority's target
     if inquiry.category_id != category_id:
         changed.update(category=category_id, previous_category=inquiry.category_id)
         inquiry.category_id = category_id
@@ -222,7 +226,8 @@ def reply(
                                         author=actor, now=now)
             store_attachments(session, message_id, attachments)
             message = session.get_one(Message, message_id)
-        if inquiry.first_response_at is None:
+        first = inquiry.first_response_at is None
+        if first:
             inquiry.first_response_at = now
         events.record(session, inquiry, EventKind.REPLIED, actor, at=now, message_id=message.id,
                       channel=channel.name)
@@ -231,6 +236,8 @@ def reply(
         else:
             inquiry.status = then or (
                 Status.OPEN if inquiry.status is Status.NEW else inquiry.status)
+            if first:  # answered: from the first-response target to the resolution target
+                inquiry.due_at = sla.deadline(inquiry)
         return message
 
 
@@ -309,6 +316,7 @@ def merge(actor: User, inquiry_id: int, into_reference: str) -> Inquiry:
         target.sensitive = target.sensitive or source.sensitive
         source.status = Status.CLOSED
         source.resolved_at = now
+        source.due_at = sla.deadline(source)
         source.linked_to_id = target.id
         source.link_unconfirmed = False
         events.record(session, source, EventKind.MERGED, actor, at=now, into=target.reference)
@@ -342,6 +350,7 @@ def split(actor: User, inquiry_id: int, message_id: int) -> Inquiry:
         )
         session.add(new)
         session.flush()
+        new.due_at = sla.deadline(new)
         message.inquiry_id = new.id
         events.record(session, new, EventKind.CREATED, actor, at=now,
                       split_from=source.reference, message_id=message.id)
@@ -359,4 +368,5 @@ def mark_spam(actor: User, inquiry_id: int) -> None:
         inquiry.spam = True
         inquiry.status = Status.CLOSED
         inquiry.resolved_at = now
+        inquiry.due_at = sla.deadline(inquiry)
         events.record(session, inquiry, EventKind.MARKED_SPAM, actor, at=now)

@@ -109,6 +109,14 @@ def set_sla_targets(actor: User, channel_id: int, targets: dict[Priority, Target
             p.value: [t.first_response, t.resolution] for p, t in targets.items()})
 
 
+def sla_target(channel_id: int, priority: Priority) -> Targets | None:
+    """The targets of one channel and priority; None when none are set."""
+    row = db.session.execute(
+        select(SlaTarget.first_response_minutes, SlaTarget.resolution_minutes)
+        .where(SlaTarget.channel_id == channel_id, SlaTarget.priority == priority)).first()
+    return Targets(*row) if row is not None else None
+
+
 def sla_targets() -> dict[tuple[int, Priority], Targets]:
     """Every target set, keyed by (channel id, priority)."""
     return {(r.channel_id, r.priority): Targets(r.first_response_minutes, r.resolution_minutes)

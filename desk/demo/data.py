@@ -45,6 +45,15 @@ CHANNELS = (
     ("walkin", "walkin", "Oppmøte", 7),
 )
 
+# How often each priority is set, and its SLA targets on every channel in minutes of
+# opening hours (a working day is 450): priority, share, first response, resolution.
+PRIORITIES = (
+    ("urgent", 2, 60, 450),
+    ("high", 8, 120, 900),
+    ("normal", 80, 450, 1800),
+    ("low", 10, 900, 4500),
+)
+
 FIRST_NAMES = (
     "Anne", "Inger", "Kari", "Marit", "Ingrid", "Liv", "Eva", "Berit", "Astrid", "Bjørg",
     "Hilde", "Anna", "Solveig", "Marianne", "Randi", "Ida", "Nora", "Emma", "Sara", "Thea",

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
+from desk import sla
+from desk.admin.schedule import Targets
 from desk.channels import identity_kind
 from desk.database import transaction
 from desk.demo import data
@@ -29,10 +31,12 @@ from desk.models import (
     EventKind,
     Inquiry,
     Message,
+    Priority,
     ReferenceCounter,
     Role,
     SendState,
     Setting,
+    SlaTarget,
     Status,
     Unit,
     User,
@@ -67,6 +71,7 @@ def seed(inquiries: int = 3000, days: int = 90, rng_seed: int = 2026) -> bool:
         for slug, name in data.CATEGORIES:
             session.add(Category(slug=slug, name=name))
         channels = {c.name: c for c in session.scalars(select(Channel))}
+        _sla_targets(session, channels.values())
         _History(session, random.Random(rng_seed), units, staff, channels).write(inquiries, days)
     return True
 
@@ -78,6 +83,14 @@ def _units(session: Any) -> dict[str, Unit]:
         session.add(units[slug])
     session.flush()
     return units
+
+
+def _sla_targets(session: Any, channels: Any) -> None:
+    for channel in channels:
+        for priority, _share, first_response, resolution in data.PRIORITIES:
+            session.add(SlaTarget(channel_id=channel.id, priority=Priority(priority),
+                                  first_response_minutes=first_response,
+                                  resolution_minutes=resolution))
 
 
 def _staff(session: Any, units: dict[str, Unit]) -> dict[str, User]:
@@ -127,8 +140,14 @@ class _History:
         self.session.add_all(inquiries)
         self.session.flush()
         rows = _Rows()
+        calendar = sla.current_calendar()
+        targets = {Priority(p): Targets(first, resolution)
+                   for p, _share, first, resolution in data.PRIORITIES}
         for plan, inquiry in zip(plans, inquiries, strict=True):
             self._story(plan, inquiry, rows)
+            # The live services keep due_at; here the story is told at once.
+            inquiry.due_at = sla.due_for(inquiry, targets[inquiry.priority], inquiry.created_at,
+                                         calendar)
         self.session.execute(insert(Message), rows.messages)
         self.session.execute(insert(Event), rows.events)
         for year, last in counters.items():
@@ -166,6 +185,8 @@ class _History:
         channel = self.by_kind[rng.choices(kinds, weights)[0]]
         at = self._when(days, manual=channel.kind in ("phone", "walkin"))
         language = rng.choices(("nb", "nn", "en"), (88, 7, 5))[0]
+        priorities, shares = zip(*((p, share) for p, share, *_ in data.PRIORITIES), strict=True)
+        priority = Priority(rng.choices(priorities, shares)[0])
         unit_slug = None
         if language == "nn":
             subject, text = rng.choice(data.NYNORSK)
@@ -180,7 +201,8 @@ class _History:
         sensitive = rng.random() < 0.02
         if sensitive:
             text += f" Fødselsnummeret mitt er {_national_id(rng)}."
-        return {"channel": channel, "at": at, "language": language, "unit": unit_slug,
+        return {"channel": channel, "at": at, "language": language, "priority": priority,
+                "unit": unit_slug,
                 "subject": subject, "text": text, "sensitive": sensitive,
                 "contact": rng.choice(self.contacts), "agent": rng.choice(self.agents)}
 
@@ -195,7 +217,7 @@ class _History:
     def _inquiry(self, plan: dict[str, Any], reference: str) -> Inquiry:
         return Inquiry(
             reference=reference, subject=plan["subject"], status=Status.NEW,
-            language=plan["language"], contact_id=plan["contact"].id,
+            priority=plan["priority"], language=plan["language"], contact_id=plan["contact"].id,
             channel_id=plan["channel"].id, sensitive=plan["sensitive"],
             created_at=plan["at"], updated_at=plan["at"], last_message_at=plan["at"],
         )

@@ -6,6 +6,7 @@ from desk.models.channel import Channel
 from desk.models.contact import Contact, ContactIdentity, IdentityKind
 from desk.models.event import Event, EventKind
 from desk.models.inquiry import (
+    DEFAULT_PRIORITY,
     OPEN_STATUSES,
     Category,
     Inquiry,
@@ -31,6 +32,7 @@ from desk.models.standard_reply import REPLY_LANGUAGES, StandardReply
 from desk.models.user import Role, Unit, User, unit_members
 
 __all__ = [
+    "DEFAULT_PRIORITY",
     "OPEN_STATUSES",
     "REPLY_LANGUAGES",
     "WEEKDAYS",

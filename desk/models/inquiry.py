@@ -24,6 +24,8 @@ OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
 # The same rule as SQL text, for the partial indexes of open inquiries: most of a
 # desk's inquiries are resolved, so the queue's open views read a small index.
 OPEN_SQL = "status IN ('new', 'open', 'waiting')"
+# The inquiries with an SLA due time (desk.sla: only open ones have one).
+DUE_SQL = "due_at IS NOT NULL"
 
 
 def open_status_clause() -> ColumnElement[bool]:
@@ -43,6 +45,10 @@ class Priority(StrEnum):
     NORMAL = "normal"
     HIGH = "high"
     URGENT = "urgent"
+
+
+# What a new inquiry gets until someone classifies it.
+DEFAULT_PRIORITY = Priority.NORMAL
 
 
 class Category(Base):
@@ -79,6 +85,14 @@ class Inquiry(Base):
               sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
         Index("ix_inquiries_open_last_message", "last_message_at", "id",
               sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+        # The due-today view and the sorts by due time and by priority (desk.queries).
+        Index("ix_inquiries_open_due", "due_at", "id",
+              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+        # The sort by due time in a view with closed inquiries too ("all").
+        Index("ix_inquiries_due", "due_at", "id",
+              sqlite_where=text(DUE_SQL), postgresql_where=text(DUE_SQL)),
+        Index("ix_inquiries_open_priority", "priority", "created_at", "id",
+              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
         # Chat threading: the open inquiry of a conversation.
         Index("ix_inquiries_conversation", "channel_id", "conversation_key"),
     )
@@ -87,7 +101,7 @@ class Inquiry(Base):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     subject: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[Status] = mapped_column(enum_column(Status), default=Status.NEW)
-    priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=Priority.NORMAL)
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=DEFAULT_PRIORITY)
     language: Mapped[str] = mapped_column(String(5), default="nb")
     # Where it lies: None is the front desk, otherwise the unit it was routed to.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
@@ -109,6 +123,9 @@ class Inquiry(Base):
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # The SLA deadline the desk works toward now; kept by desk.sla.deadline(), whose
+    # doc says which target it is. None when there is no target or it is not open.
+    due_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship()
     assignee: Mapped[User | None] = relationship()

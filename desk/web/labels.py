@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from desk.config import current_config
 from desk.models import Direction, EventKind, Priority, Role, SendState, Status, utcnow
 from desk.privacy import mask_national_ids
+from desk.web.due import due_label
 
 ROLES = {
     Role.AGENT: _l("front desk agent"),
@@ -37,6 +38,8 @@ SORTS = {
     "newest": _l("Newest first"),
     "oldest": _l("Oldest first"),
     "activity": _l("Latest activity first"),
+    "due": _l("Due soonest first"),
+    "priority": _l("Urgent first"),
 }
 PRIORITIES = {
     Priority.LOW.value: _l("Low"),
@@ -105,6 +108,7 @@ def init_app(app: Flask) -> None:
         sort_label=SORTS.__getitem__,
         language_label=lambda code: LANGUAGES.get(code, code),
         channel_icon=lambda kind: CHANNEL_ICONS.get(kind, "•"),
+        due_label=due_label,
         current_locale=lambda: str(get_locale() or current_config().default_locale),
     )
 

@@ -4,6 +4,7 @@ Pages are found from the app's URL map, so a new GET page is checked as soon
 as it exists; a URL argument the test cannot fill fails loudly (add it below).
 """
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,9 +12,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from desk import workflow
-from desk.admin import catalog
+from desk.admin import catalog, schedule
 from desk.extensions import db
-from desk.models import Channel, Role, Unit
+from desk.models import Channel, Priority, Role, Status, Unit, utcnow
 from tests.browser.axe import axe_report
 
 # Endpoints that are not pages: data for scripts, files, the health probe.
@@ -25,8 +26,14 @@ def world(make_user, make_inquiry) -> dict[str, Any]:
     agent = make_user("agent", Role.AGENT)
     leader = make_user("leader", Role.UNIT_LEADER, units=("byggesak",))
     admin = make_user("admin", Role.ADMIN)
+    channel = db.session.scalar(select(Channel).where(Channel.name == "post"))
+    # SLA targets, so the pages show due times in each state: overdue, soon or later, paused.
+    schedule.set_sla_targets(admin, channel.id, {Priority.NORMAL: schedule.Targets(60, 900)})
     at_desk = make_inquiry(subject="Søppeltømming", text="Fnr 15028045686, hei")
-    routed = make_inquiry(sender_address="kari@example.no", subject="Byggesøknad")
+    routed = make_inquiry(sender_address="kari@example.no", subject="Byggesøknad",
+                          received_at=utcnow() - timedelta(days=3))
+    waiting = make_inquiry(sender_address="per@example.no", subject="Vannmåler")
+    workflow.reply(agent, waiting.id, "Hvilket målernummer?", then=Status.WAITING)
     unit = db.session.scalar(select(Unit).where(Unit.slug == "byggesak"))
     workflow.route_to_unit(agent, routed.id, unit.id, "Til dere")
     workflow.add_note(agent, at_desk.id, "Intern merknad")
@@ -34,7 +41,6 @@ def world(make_user, make_inquiry) -> dict[str, Any]:
     category = catalog.save_category(admin, None, "Renovasjon")
     reply = catalog.save_standard_reply(admin, None, catalog.ReplyText(
         "Tømming", "Hei {citizen_name}", category_id=category.id))
-    channel = db.session.scalar(select(Channel).where(Channel.name == "post"))
     return {"agent": agent, "leader": leader, "admin": admin, "routed": routed,
             "args": {"inquiry_id": at_desk.id, "unit_id": unit.id, "user_id": leader.id,
                      "reply_id": reply.id, "channel_id": channel.id,
@@ -73,7 +79,8 @@ def test_front_desk_pages_as_agent(app, sign_in_as, world) -> None:
     page = sign_in_as(world["agent"])
     urls = [u for u in pages(app, "/", world["args"]) if not u.startswith("/admin")]
     assert "/" in urls and f"/inquiries/{world['args']['inquiry_id']}" in urls
-    check_all(page, [*urls, "/?view=all", "/search?q=s%C3%B8ppel"])
+    check_all(page, [*urls, "/?view=all", "/?view=due", "/?sort=priority",
+                     "/search?q=s%C3%B8ppel"])
 
 
 def test_unit_queue_and_inquiry_as_unit_leader(sign_in_as, world) -> None:

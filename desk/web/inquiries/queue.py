@@ -17,10 +17,10 @@ E = TypeVar("E", Status, Priority)
 def parse_queue_query(args: MultiDict[str, str]) -> queries.QueueQuery:
     """The queue's view, filters and sort from URL arguments; nonsense is ignored."""
     view = args.get("view", "open")
-    sort = args.get("sort", "newest")
+    sort = args.get("sort")
     return queries.QueueQuery(
         view=view if view in queries.QUEUE_VIEWS else "open",
-        sort=sort if sort in queries.SORTS else "newest",
+        sort=sort if sort in queries.SORTS else None,
         channel=_int(args.get("channel")),
         status=_enum(Status, args.get("status")),
         unit=args.get("unit") or None,
