@@ -74,13 +74,14 @@ def _register_extensions(app: Flask) -> None:
     from desk import database, i18n
     from desk.auth import init_auth
     from desk.extensions import csrf, db, migrate
-    from desk.schema import render_item
+    from desk.schema import include_object, render_item
 
     db.init_app(app)
     database.init_app(app)
     # Batch mode lets Alembic alter tables on SQLite, which has little ALTER TABLE.
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True, render_item=render_item)
+                     compare_type=True, render_item=render_item,
+                     include_object=include_object)
     csrf.init_app(app)
     init_auth(app)
     i18n.init_app(app)

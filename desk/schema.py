@@ -58,3 +58,24 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+# Migration 0005 builds the full-text indexes outside the models, because they
+# differ per database: FTS5 tables (and their shadow tables) on SQLite, a
+# generated tsvector column with a GIN index on PostgreSQL (see desk.search).
+_SEARCH_TABLES = ("messages_fts", "contacts_fts")
+_SEARCH_COLUMN = "search_vector"
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                   compare_to: Any) -> bool:
+    """Leave the search indexes out when comparing the database with the models."""
+    if not reflected or compare_to is not None or name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(_SEARCH_TABLES)
+    if type_ == "column":
+        return name != _SEARCH_COLUMN
+    if type_ == "index":
+        return not name.endswith(f"_{_SEARCH_COLUMN}")
+    return True

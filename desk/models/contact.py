@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.models.base import Base, enum_column, utcnow
@@ -43,7 +43,12 @@ class ContactIdentity(Base):
     """One address a contact is reached at; unique across contacts."""
 
     __tablename__ = "contact_identities"
-    __table_args__ = (UniqueConstraint("kind", "value"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "value"),
+        # Search looks addresses up by prefix, whatever their kind (desk.search).
+        Index("ix_contact_identities_value", "value",
+              postgresql_ops={"value": "text_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
