@@ -7,6 +7,7 @@ worker processes of a deployment must share this folder.
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,13 +19,15 @@ from connectors.base import Attachment
 from desk.database import insert_rows
 from desk.models import MessageAttachment
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
 
 class AttachmentStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        if not _SHA256.fullmatch(sha256):
             raise ValueError(f"not a sha256: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
@@ -49,11 +52,14 @@ class AttachmentStore:
 
 
 def store() -> AttachmentStore:
-    config = current_app.extensions["desk.config"]
-    root = Path(config.attachments.path)
-    if not root.is_absolute():
-        root = Path(current_app.instance_path) / root
-    return AttachmentStore(root)
+    """The app's store, made on first use: ingest asks for it for every message."""
+    files = current_app.extensions.get("desk.attachments")
+    if files is None:
+        root = Path(current_app.extensions["desk.config"].attachments.path)
+        if not root.is_absolute():
+            root = Path(current_app.instance_path) / root
+        files = current_app.extensions["desk.attachments"] = AttachmentStore(root)
+    return files
 
 
 def store_attachments(

@@ -3,6 +3,7 @@
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from desk.database import insert_row, insert_rows
 from desk.models import Contact, ContactIdentity, IdentityKind
 
 # Built once: ingest looks a sender up for every message.
@@ -24,27 +25,42 @@ def normalise_address(kind: IdentityKind, value: str) -> str:
 
 
 def resolve_contact(session: Session, kind: IdentityKind, address: str, name: str = "") -> Contact:
-    """The contact that owns (kind, address), created on first contact.
+    """The contact that owns (kind, address); a merged contact hands over to the one
+    it was merged into.
 
-    A merged contact hands over to the one it was merged into.
+    Someone new gets a Contact that is not written yet (its id is None), with
+    its identity: the caller writes it with `add_contact` once it knows all of
+    it (the language of a first inquiry).
     """
     value = normalise_address(kind, address)
     if not value:
         # A caller or visitor who left no number: a contact of their own, with no
         # identity, so anonymous inquiries are never lumped together.
-        anonymous = Contact(display_name=name[:200])
-        session.add(anonymous)
-        return anonymous
+        return Contact(display_name=name[:200])
     contact = session.scalar(_BY_IDENTITY, {"kind": kind, "value": value})
-    if contact is not None:
-        while contact.merged_into_id is not None:
-            contact = session.get(Contact, contact.merged_into_id) or contact
-            if contact.merged_into_id == contact.id:
-                break
-        if name and not contact.display_name:
-            contact.display_name = name[:200]
+    if contact is None:
+        contact = Contact(display_name=name[:200])
+        contact.identities.append(ContactIdentity(kind=kind, value=value))
         return contact
-    contact = Contact(display_name=name[:200])
-    contact.identities.append(ContactIdentity(kind=kind, value=value))
-    session.add(contact)
+    while contact.merged_into_id is not None:
+        contact = session.get(Contact, contact.merged_into_id) or contact
+        if contact.merged_into_id == contact.id:
+            break
+    if name and not contact.display_name:
+        contact.display_name = name[:200]
     return contact
+
+
+def add_contact(session: Session, contact: Contact) -> None:
+    """Write a new contact from `resolve_contact` and its identity; sets `contact.id`.
+
+    Through Core, not the unit of work, which costs several times the two
+    INSERTs; the Contact object stays out of the session.
+    """
+    contact.id = insert_row(
+        session, Contact, display_name=contact.display_name, language=contact.language
+    )
+    insert_rows(session, ContactIdentity, [
+        {"contact_id": contact.id, "kind": identity.kind, "value": identity.value}
+        for identity in contact.identities
+    ])

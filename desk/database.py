@@ -39,7 +39,9 @@ def transaction() -> Iterator[Session]:
     Services are the only code that commits; views, workers and the CLI call
     a service and never touch the session's transaction themselves.
     """
-    session = db.session
+    # The scope's Session itself, not the scoped proxy, which looks up the app
+    # context again on every call the service makes.
+    session = db.session()
     try:
         yield session
         session.commit()
@@ -77,4 +79,9 @@ def _insert_returning_id(model: Any) -> Any:
 def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     """Append several rows of one table through Core, in one executemany."""
     if rows:
-        session.connection().execute(insert(model.__table__), rows)
+        session.connection().execute(_insert(model), rows)
+
+
+@cache
+def _insert(model: Any) -> Any:
+    return insert(model.__table__)

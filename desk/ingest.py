@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.base import InboundMessage
-from desk import events, loopguard, privacy
+from desk import events, loopguard, privacy, sla
 from desk.attachments import store, store_attachments
 from desk.channels import identity_kind, unknown_channel
 from desk.config import DeskConfig, current_config
-from desk.contacts import normalise_address, resolve_contact
+from desk.contacts import add_contact, normalise_address, resolve_contact
 from desk.database import insert_row, transaction
 from desk.extensions import db
 from desk.language import detect_language
@@ -34,6 +34,7 @@ from desk.models import (
     Message,
     SendState,
     Status,
+    User,
     Verdict,
     utcnow,
 )
@@ -41,7 +42,7 @@ from desk.outbox import queue_outbound
 from desk.receipts import receipt_allowed, receipt_text
 from desk.references import next_reference
 from desk.sanitize import sanitize_html
-from desk.thread_match import ThreadMatch, find_thread
+from desk.thread_match import MatchedBy, ThreadMatch, find_thread
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,19 @@ class IngestResult:
     reference: str | None = None
     reason: str | None = None
     receipt_queued: bool = False
+
+
+@dataclass(frozen=True)
+class NewInquiry:
+    """A new inquiry as ingest wrote it, through Core rather than the unit of work
+    (which costs more than the INSERT): what the rest of ingest needs of it."""
+
+    id: int
+    reference: str
+    language: str
+    contact_id: int
+    channel: Channel
+    unit_id: int | None = None  # a new inquiry lies at the front desk
 
 
 def ingest(
@@ -108,54 +122,39 @@ def _ingest(
     automatic = judgement.verdict is Verdict.NO_RECEIPT
     received = msg.received_at or now
     sensitive = bool(privacy.find_national_ids(f"{msg.subject}\n{msg.text}"))
-    # Read first, then change the contact and inquiry, and flush them once (a new
-    # inquiry's first event does it, or the flush below). The message, its
-    # attachments, the events and the receipt are append-only rows written
-    # through Core after that, so the unit of work runs once per message.
+    # The events of this message, written together at the end: one executemany.
+    history: list[events.Row] = []
+    # Read first, then change the contact and inquiry. New rows (contact, inquiry,
+    # message, attachments, events, receipt) are written through Core, which costs
+    # a fraction of the unit of work; it only writes the changes to existing rows.
     with session.no_autoflush:
         contact = resolve_contact(session, kind, msg.sender_address, msg.sender_name)
-        known_contact_id = contact.id  # None when new: flushing the inquiry gives it one
+        known_contact_id = contact.id  # None when new
         match = find_thread(session, channel, msg, contact)
+        if match is not None and match.matched_by is MatchedBy.NOTICE:
+            return _note_from_unit(session, channel, msg, match.inquiry, judgement, received, now)
         bounced = _bounced(session, msg)
         inquiry, created = _inquiry_for(session, config, channel, msg, contact, match,
-                                        automatic, sensitive, received, now)
+                                        automatic, sensitive, received, now, history)
         receipt = created and receipts and _wants_receipt(session, config, channel,
                                                           known_contact_id, judgement, now)
-    session.flush()  # the new contact and inquiry get their ids
+    if contact.id is None:  # someone new whose message joined an existing inquiry
+        add_contact(session, contact)
 
-    files = store()
     address = normalise_address(kind, msg.sender_address)
-    # A duplicate external id (a concurrent ingest won) fails here and rolls it all back.
-    message_id = insert_row(
-        session,
-        Message,
-        inquiry_id=inquiry.id,
-        direction=Direction.INBOUND,
-        channel_id=channel.id,
-        external_id=msg.external_id,
-        address=address,
-        contact_id=contact.id,
-        sender_name=msg.sender_name[:200],
-        subject=msg.subject[:500],
-        text=msg.text,
-        html=sanitize_html(msg.html) if msg.html else None,
-        in_reply_to=msg.in_reply_to,
-        verdict=judgement.verdict,
-        verdict_reason=judgement.reason,
-        automatic=automatic,
-        raw_sha256=files.put(msg.raw) if msg.raw else None,
-        created_at=received,
-    )
-    store_attachments(session, message_id, msg.attachments, files)
-    _mark_bounced(session, bounced, now)
+    message_id = _store_message(session, channel, msg, judgement, received, inquiry.id,
+                                Direction.INBOUND, address, contact_id=contact.id)
+    _mark_bounced(session, bounced, now, history)
     if not created:
-        events.record(session, inquiry, EventKind.MESSAGE_RECEIVED, at=now, message_id=message_id,
-                      automatic=automatic or None)
+        history.append(events.row(inquiry, EventKind.MESSAGE_RECEIVED, at=now,
+                                  message_id=message_id, automatic=automatic or None))
     if receipt:
-        subject, text = receipt_text(inquiry, contact, config)
+        subject, text = receipt_text(inquiry.reference, inquiry.language, contact.display_name,
+                                     config)
         queue_outbound(session, inquiry, channel, address, subject, text, automatic=True,
                        now=now)
-        events.record(session, inquiry, EventKind.RECEIPT_QUEUED, at=now)
+        history.append(events.row(inquiry, EventKind.RECEIPT_QUEUED, at=now))
+    events.record_all(session, history)
     return IngestResult(
         Outcome.CREATED if created else Outcome.THREADED,
         inquiry_id=inquiry.id,
@@ -164,6 +163,77 @@ def _ingest(
         reason=judgement.reason,
         receipt_queued=receipt,
     )
+
+
+def _store_message(
+    session: Session,
+    channel: Channel,
+    msg: InboundMessage,
+    judgement: loopguard.Judgement,
+    received: datetime,
+    inquiry_id: int,
+    direction: Direction,
+    address: str,
+    *,
+    contact_id: int | None = None,
+    author_id: int | None = None,
+) -> int:
+    """Write the message, its raw bytes and its attachments; the message's id.
+
+    A duplicate external id (a concurrent ingest won) fails here and rolls it all back.
+    """
+    files = store()
+    message_id = insert_row(
+        session,
+        Message,
+        inquiry_id=inquiry_id,
+        direction=direction,
+        channel_id=channel.id,
+        external_id=msg.external_id,
+        address=address,
+        contact_id=contact_id,
+        author_id=author_id,
+        sender_name=msg.sender_name[:200],
+        subject=msg.subject[:500],
+        text=msg.text,
+        html=sanitize_html(msg.html) if msg.html else None,
+        in_reply_to=msg.in_reply_to,
+        verdict=judgement.verdict,
+        verdict_reason=judgement.reason,
+        automatic=judgement.verdict is Verdict.NO_RECEIPT,
+        raw_sha256=files.put(msg.raw) if msg.raw else None,
+        created_at=received,
+    )
+    store_attachments(session, message_id, msg.attachments, files)
+    return message_id
+
+
+def _note_from_unit(
+    session: Session,
+    channel: Channel,
+    msg: InboundMessage,
+    inquiry: Inquiry,
+    judgement: loopguard.Judgement,
+    received: datetime,
+    now: datetime,
+) -> IngestResult:
+    """A unit answered our routing notice by e-mail: an internal note on the inquiry,
+    by the staff member whose address wrote it when the desk knows it.
+
+    It is the unit talking to the front desk, so nothing on the citizen's side
+    moves: no contact is made for the address, the status stays, no receipt.
+    """
+    address = normalise_address(identity_kind(channel.kind), msg.sender_address)
+    author_id = session.scalar(
+        select(User.id).where(func.lower(User.email) == address, User.active).limit(1)
+    )
+    message_id = _store_message(session, channel, msg, judgement, received, inquiry.id,
+                                Direction.NOTE, address, author_id=author_id)
+    automatic = judgement.verdict is Verdict.NO_RECEIPT
+    events.record(session, inquiry, EventKind.NOTE_ADDED, at=now, message_id=message_id,
+                  by_mail=True, automatic=automatic or None)
+    return IngestResult(Outcome.THREADED, inquiry_id=inquiry.id, message_id=message_id,
+                        reference=inquiry.reference, reason=judgement.reason)
 
 
 def _inquiry_for(
@@ -177,26 +247,34 @@ def _inquiry_for(
     sensitive: bool,
     received: datetime,
     now: datetime,
-) -> tuple[Inquiry, bool]:
-    """The inquiry the message joins, or a new one; True when new."""
+    history: list[events.Row],
+) -> tuple[Inquiry | NewInquiry, bool]:
+    """The inquiry the message joins, or a new one; True when new. Its events go to `history`."""
     if match is not None and match.trusted:
         inquiry = match.inquiry
         if inquiry.status is Status.CLOSED and config.reply_to_closed == "new" and not automatic:
             return _new_inquiry(session, channel, msg, contact, sensitive, received, now,
-                                linked_to=inquiry, confirmed=True), True
-        inquiry.sensitive = inquiry.sensitive or sensitive
-        inquiry.last_message_at = max(inquiry.last_message_at, received)
+                                history, linked_to=inquiry, confirmed=True), True
+        # Set only what changes: any assignment, even of the same value, costs a
+        # run of the unit of work at the commit.
+        if sensitive and not inquiry.sensitive:
+            inquiry.sensitive = True
+        if received > inquiry.last_message_at:
+            inquiry.last_message_at = received
         if inquiry.status in (Status.RESOLVED, Status.CLOSED) and not automatic:
             inquiry.status = Status.OPEN
             inquiry.resolved_at = None
-            events.record(session, inquiry, EventKind.REOPENED, at=now, reason="citizen wrote")
+            # The clock starts again now: the REOPENED event is written at the end.
+            inquiry.due_at = sla.deadline(inquiry, reopened_at=now)
+            history.append(events.row(inquiry, EventKind.REOPENED, at=now,
+                                      reason="citizen wrote"))
         elif inquiry.status is Status.WAITING and not automatic:
             inquiry.status = Status.OPEN
-            events.record(session, inquiry, EventKind.STATUS_CHANGED, at=now,
-                          status=Status.OPEN.value, reason="citizen wrote")
+            history.append(events.row(inquiry, EventKind.STATUS_CHANGED, at=now,
+                                      status=Status.OPEN.value, reason="citizen wrote"))
         return inquiry, False
     linked = match.inquiry if match is not None else None
-    inquiry = _new_inquiry(session, channel, msg, contact, sensitive, received, now,
+    inquiry = _new_inquiry(session, channel, msg, contact, sensitive, received, now, history,
                            linked_to=linked, confirmed=False)
     return inquiry, True
 
@@ -209,17 +287,24 @@ def _new_inquiry(
     sensitive: bool,
     received: datetime,
     now: datetime,
+    history: list[events.Row],
     linked_to: Inquiry | None,
     confirmed: bool,
-) -> Inquiry:
+) -> NewInquiry:
     language = contact.language or detect_language(f"{msg.subject}\n{msg.text}")
-    contact.language = contact.language or language
-    inquiry = Inquiry(
-        reference=next_reference(session, now),
+    if not contact.language:  # their first inquiry gives the contact a language
+        contact.language = language
+    if contact.id is None:  # someone new: written now, with their language
+        add_contact(session, contact)
+    reference = next_reference(session, now)
+    inquiry_id = insert_row(
+        session,
+        Inquiry,
+        reference=reference,
         subject=(msg.subject or msg.text.strip().split("\n", 1)[0])[:300],
         status=Status.NEW,
         language=language,
-        contact=contact,
+        contact_id=contact.id,
         channel_id=channel.id,
         conversation_key=msg.conversation_id,
         linked_to_id=linked_to.id if linked_to else None,
@@ -227,13 +312,14 @@ def _new_inquiry(
         sensitive=sensitive,
         created_at=received,
         last_message_at=received,
+        due_at=sla.first_deadline(channel.id, received),
     )
-    inquiry.channel = channel
-    session.add(inquiry)
-    events.record(session, inquiry, EventKind.CREATED, at=inquiry.created_at)
+    inquiry = NewInquiry(inquiry_id, reference, language, contact.id, channel)
+    history.append(events.row(inquiry, EventKind.CREATED, at=received))
     if linked_to is not None:
-        events.record(session, inquiry, EventKind.LINKED, at=now, linked_to=linked_to.reference,
-                      unconfirmed=not confirmed or None)
+        history.append(events.row(inquiry, EventKind.LINKED, at=now,
+                                  linked_to=linked_to.reference,
+                                  unconfirmed=not confirmed or None))
     return inquiry
 
 
@@ -248,14 +334,16 @@ def _bounced(session: Session, msg: InboundMessage) -> list[Message]:
     ))
 
 
-def _mark_bounced(session: Session, bounced: list[Message], now: datetime) -> None:
+def _mark_bounced(
+    session: Session, bounced: list[Message], now: datetime, history: list[events.Row]
+) -> None:
     """A delivery report marks the outgoing messages it reports on as failed."""
     for sent in bounced:
         sent.send_state = SendState.FAILED
         inquiry = session.get(Inquiry, sent.inquiry_id)
         if inquiry is not None:
-            events.record(session, inquiry, EventKind.SEND_FAILED, at=now, message_id=sent.id,
-                          error="bounced")
+            history.append(events.row(inquiry, EventKind.SEND_FAILED, at=now,
+                                      message_id=sent.id, error="bounced"))
 
 
 def _wants_receipt(

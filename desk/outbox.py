@@ -12,6 +12,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -44,9 +45,18 @@ def new_message_id() -> str:
     return f"{uuid.uuid4().hex}@{current_config().message_id_domain}"
 
 
+class _Addressed(Protocol):
+    """What the outbox needs of an inquiry: an `Inquiry`, or ingest's `NewInquiry`."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def contact_id(self) -> int | None: ...
+
+
 def queue_outbound(
     session: Session,
-    inquiry: Inquiry,
+    inquiry: _Addressed,
     channel: Channel,
     address: str,
     subject: str,

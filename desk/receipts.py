@@ -5,14 +5,16 @@ channel that sends receipts, and at most a configured number per contact per
 hour, so two desks' auto-replies can never talk to each other for long.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import force_locale, gettext
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from desk.config import DeskConfig
-from desk.models import Contact, Direction, Inquiry, Message
+from desk.models import Direction, Message
 
 # Built once, and run on the connection: ingest asks for every new inquiry.
 _SENT_SINCE = select(func.count(Message.id)).where(
@@ -35,27 +37,49 @@ def receipt_allowed(
     return (sent_last_hour or 0) < config.receipts.max_per_contact_per_hour
 
 
-def receipt_text(inquiry: Inquiry, contact: Contact, config: DeskConfig) -> tuple[str, str]:
-    """Subject and body of the receipt, in the inquiry's language."""
-    with force_locale(inquiry.language):
-        subject = gettext("We have received your inquiry")
-        greeting = (
-            gettext("Hello %(name)s,", name=contact.display_name)
-            if contact.display_name
-            else gettext("Hello,")
+def receipt_text(
+    reference: str, language: str, name: str, config: DeskConfig
+) -> tuple[str, str]:
+    """Subject and body of the receipt for the inquiry `reference`, in its language,
+    to the contact called `name` ("" when unknown)."""
+    wording = _wording(language)
+    greeting = wording.greeting % {"name": name} if name else wording.greeting_nameless
+    body = wording.body % {"reference": reference,
+                           "days": config.receipts.answer_within_working_days}
+    more = wording.more % {"reference": reference}
+    text = f"{greeting}\n\n{body}\n\n{more}\n\n{wording.regards}\n{config.organisation_name}\n"
+    return wording.subject, text
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """The receipt's sentences in one language, their placeholders not yet filled."""
+
+    subject: str
+    greeting: str
+    greeting_nameless: str
+    body: str
+    more: str
+    regards: str
+
+
+@cache
+def _wording(language: str) -> _Wording:
+    # Translated once per language: looking the sentences up costs more than the
+    # rest of a receipt, and they only change with the language.
+    with force_locale(language):
+        return _Wording(
+            subject=gettext("We have received your inquiry"),
+            greeting=gettext("Hello %(name)s,"),
+            greeting_nameless=gettext("Hello,"),
+            body=gettext(
+                "Thank you for contacting us. Your inquiry has the reference %(reference)s. "
+                "We normally answer within %(days)s working days."
+            ),
+            more=gettext(
+                "If you want to add something, reply to this message and keep the reference "
+                "%(reference)s. Please do not send national identity numbers or other "
+                "sensitive information by e-mail or chat."
+            ),
+            regards=gettext("Kind regards"),
         )
-        body = gettext(
-            "Thank you for contacting us. Your inquiry has the reference %(reference)s. "
-            "We normally answer within %(days)s working days.",
-            reference=inquiry.reference,
-            days=config.receipts.answer_within_working_days,
-        )
-        more = gettext(
-            "If you want to add something, reply to this message and keep the reference "
-            "%(reference)s. Please do not send national identity numbers or other "
-            "sensitive information by e-mail or chat.",
-            reference=inquiry.reference,
-        )
-        regards = gettext("Kind regards")
-    text = f"{greeting}\n\n{body}\n\n{more}\n\n{regards}\n{config.organisation_name}\n"
-    return subject, text
