@@ -8,6 +8,9 @@ In order of trust:
    inquiry linked to the old one for an agent to confirm, so one citizen's
    mail never lands in another citizen's case;
 3. the open inquiry of the same chat conversation.
+
+A reply to a routing notice (our mail to a unit) also threads by headers, but
+as the unit's word to the front desk, not the citizen's: `MatchedBy.NOTICE`.
 """
 
 from dataclasses import dataclass
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Session
 from connectors.base import InboundMessage
 from desk.channels import identity_kind
 from desk.contacts import normalise_address
-from desk.models import OPEN_STATUSES, Channel, Contact, Inquiry, Message
+from desk.models import OPEN_STATUSES, Channel, Contact, Direction, Inquiry, Message
 from desk.references import find_references
 
 
@@ -27,6 +30,7 @@ class MatchedBy(StrEnum):
     HEADERS = "headers"
     REFERENCE = "reference"
     CONVERSATION = "conversation"
+    NOTICE = "notice"  # a unit answered the routing notice by e-mail: internal, never the citizen
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ def find_thread(
 
 # Built once: every reply asks it.
 _HOLDING = (
-    select(Message.external_id, Inquiry)
+    select(Message.external_id, Message.direction, Inquiry)
     .join(Inquiry, Inquiry.id == Message.inquiry_id)
     .where(Message.external_id.in_(bindparam("ids", expanding=True)))
 )
@@ -61,10 +65,12 @@ def _by_headers(session: Session, msg: InboundMessage) -> ThreadMatch | None:
     if not ids:
         return None
     rows = session.execute(_HOLDING, {"ids": ids}).all()
-    by_id = {external_id: inquiry for external_id, inquiry in rows}
+    by_id = {external_id: (direction, inquiry) for external_id, direction, inquiry in rows}
     for candidate in ids:  # the most direct parent first
         if candidate in by_id:
-            return ThreadMatch(by_id[candidate], MatchedBy.HEADERS)
+            direction, inquiry = by_id[candidate]
+            notice = direction is Direction.NOTIFICATION
+            return ThreadMatch(inquiry, MatchedBy.NOTICE if notice else MatchedBy.HEADERS)
     return None
 
 
