@@ -43,6 +43,7 @@ from desk.receipts import receipt_allowed, receipt_text
 from desk.references import next_reference
 from desk.sanitize import sanitize_html
 from desk.thread_match import MatchedBy, ThreadMatch, find_thread
+from desk.workflow import reopen_in
 
 log = logging.getLogger(__name__)
 
@@ -262,10 +263,7 @@ def _inquiry_for(
         if received > inquiry.last_message_at:
             inquiry.last_message_at = received
         if inquiry.status in (Status.RESOLVED, Status.CLOSED) and not automatic:
-            inquiry.status = Status.OPEN
-            inquiry.resolved_at = None
-            # The clock starts again now: the REOPENED event is written at the end.
-            inquiry.due_at = sla.deadline(inquiry, reopened_at=now)
+            reopen_in(inquiry, now)
             history.append(events.row(inquiry, EventKind.REOPENED, at=now,
                                       reason="citizen wrote"))
         elif inquiry.status is Status.WAITING and not automatic:

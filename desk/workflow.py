@@ -143,10 +143,16 @@ def reopen(actor: User, inquiry_id: int) -> None:
         if inquiry.is_open:
             raise ServiceError(N_("The inquiry is already open."))
         now = utcnow()
-        inquiry.status = Status.OPEN
-        inquiry.resolved_at = None
-        inquiry.due_at = sla.deadline(inquiry, reopened_at=now)  # the clock starts again
+        reopen_in(inquiry, now)
         events.record(session, inquiry, EventKind.REOPENED, actor, at=now)
+
+
+def reopen_in(inquiry: Inquiry, now: datetime) -> None:
+    """Open a resolved or closed inquiry again, its SLA clock starting at `now`; the
+    caller writes the REOPENED event (an agent here, the citizen writing in ingest)."""
+    inquiry.status = Status.OPEN
+    inquiry.resolved_at = None
+    inquiry.due_at = sla.deadline(inquiry, reopened_at=now)
 
 
 def classify(actor: User, inquiry_id: int, *, priority: Priority, category_id: int | None,
