@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from desk import create_app, sla  # noqa: E402
-from desk.admin.schedule import Targets  # noqa: E402
+from desk.admin.schedule import Targets, forget_schedule  # noqa: E402
 from desk.config import load_config  # noqa: E402
 from desk.extensions import db  # noqa: E402
 from desk.models import (  # noqa: E402
@@ -195,6 +195,7 @@ def _sla_targets() -> Any:
                                  resolution_minutes=t.resolution)
                        for c in with_targets for p, t in SLA_TARGETS.items())
     db.session.commit()
+    forget_schedule()
     calendar = sla.current_calendar()
 
     def due_time(row: dict[str, Any], answered_if_open: bool) -> datetime | None:

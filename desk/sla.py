@@ -23,13 +23,13 @@ overdue.
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 from sqlalchemy import func, select
 
-from desk.admin.schedule import Targets, opening_hours, sla_target
+from desk.admin.schedule import Targets, schedule_in_force, sla_target
 from desk.config import current_config
 from desk.extensions import db
 from desk.models import DEFAULT_PRIORITY, Event, EventKind, Inquiry
@@ -102,10 +102,13 @@ class BusinessCalendar:
 
 def current_calendar() -> BusinessCalendar:
     """The calendar in force: the opening hours set now, in the desk's time zone."""
-    return BusinessCalendar(
-        zone=ZoneInfo(current_config().timezone),
-        week=tuple(parse_hours(day.hours) for day in opening_hours()),
-    )
+    return _calendar(current_config().timezone, schedule_in_force().week)
+
+
+@lru_cache(maxsize=32)
+def _calendar(zone: str, week: tuple[str, ...]) -> BusinessCalendar:
+    # One per distinct week: the hours change a few times a year.
+    return BusinessCalendar(zone=ZoneInfo(zone), week=tuple(parse_hours(h) for h in week))
 
 
 def due_at(start: datetime, minutes: int | None,

@@ -21,6 +21,7 @@ from desk.models import (
     Message,
     Priority,
     Role,
+    SlaTarget,
     Status,
     utcnow,
 )
@@ -157,6 +158,21 @@ def test_the_admins_opening_hours_beat_the_config(people, targets, make_inquiry)
     schedule.set_opening_hours(people["admin"], {0: "10:00-10:30"})  # Mondays
     inquiry = make_inquiry(received_at=MONDAY_10)
     assert inquiry.due_at == oslo(2026, 11, 24, 8, 30)  # 30 on Monday, 30 on Tuesday
+
+
+
+def test_another_process_changing_the_targets_is_followed_within_the_schedule_time(
+        people, targets, make_inquiry, monkeypatch):
+    assert make_inquiry(received_at=MONDAY_10).due_at == oslo(2026, 11, 23, 11, 0)
+    # The admin page of another process writes new targets: this process still has its copy.
+    row = db.session.scalar(select(SlaTarget).where(
+        SlaTarget.channel_id == channel_id("post"), SlaTarget.priority == Priority.NORMAL))
+    row.first_response_minutes = 120
+    db.session.commit()
+    assert make_inquiry(received_at=MONDAY_10).due_at == oslo(2026, 11, 23, 11, 0)
+    # Once the copy is older than SCHEDULE_SECONDS, the new target applies.
+    monkeypatch.setattr(schedule, "SCHEDULE_SECONDS", -1.0)
+    assert make_inquiry(received_at=MONDAY_10).due_at == oslo(2026, 11, 23, 12, 0)
 
 
 # --- the queue -----------------------------------------------------------------------------

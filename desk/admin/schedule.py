@@ -3,11 +3,19 @@
 Which opening hours win: for each weekday, a row in `opening_hours` (set on
 the admin page) wins; a weekday without a row uses the config file's
 `[opening_hours]` value. "Use the default" on the page deletes the row.
+
+The SLA clock reads both for every new inquiry, and an admin changes them a
+few times a year, so each process keeps what it read (`schedule_in_force`)
+for `SCHEDULE_SECONDS`. The process that makes a change reads afresh at once;
+the other processes (the workers) follow within that time.
 """
 
 import re
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from desk.admin.log import admin_change, record
@@ -70,6 +78,7 @@ def set_opening_hours(actor: User, week: dict[int, str | None]) -> None:
                 row.hours = hours
         record(session, actor, "opening_hours.set", "opening_hours",
                **{WEEKDAYS[d]: "default" if h is None else h for d, h in week.items()})
+    forget_schedule()
 
 
 @dataclass(frozen=True)
@@ -107,17 +116,42 @@ def set_sla_targets(actor: User, channel_id: int, targets: dict[Priority, Target
             row.resolution_minutes = target.resolution
         record(session, actor, "sla.set", channel, **{
             p.value: [t.first_response, t.resolution] for p, t in targets.items()})
+    forget_schedule()
 
 
 def sla_target(channel_id: int, priority: Priority) -> Targets | None:
-    """The targets of one channel and priority; None when none are set."""
-    row = db.session.execute(
-        select(SlaTarget.first_response_minutes, SlaTarget.resolution_minutes)
-        .where(SlaTarget.channel_id == channel_id, SlaTarget.priority == priority)).first()
-    return Targets(*row) if row is not None else None
+    """The targets in force for one channel and priority; None when none are set."""
+    return schedule_in_force().targets.get((channel_id, priority))
 
 
 def sla_targets() -> dict[tuple[int, Priority], Targets]:
     """Every target set, keyed by (channel id, priority)."""
     return {(r.channel_id, r.priority): Targets(r.first_response_minutes, r.resolution_minutes)
             for r in db.session.scalars(select(SlaTarget))}
+
+
+SCHEDULE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The opening hours and SLA targets in force, as one process last read them."""
+
+    week: tuple[str, ...]  # Monday first: "HH:MM-HH:MM", or "" for closed
+    targets: Mapping[tuple[int, Priority], Targets]
+    read_at: float  # time.monotonic()
+
+
+def schedule_in_force() -> Schedule:
+    """The schedule, read again when this process's copy is `SCHEDULE_SECONDS` old."""
+    schedule: Schedule | None = current_app.extensions.get("desk.schedule")
+    if schedule is None or time.monotonic() - schedule.read_at > SCHEDULE_SECONDS:
+        schedule = Schedule(week=tuple(day.hours for day in opening_hours()),
+                            targets=sla_targets(), read_at=time.monotonic())
+        current_app.extensions["desk.schedule"] = schedule
+    return schedule
+
+
+def forget_schedule() -> None:
+    """Read the schedule afresh next time: call it after committing a change to it."""
+    current_app.extensions.pop("desk.schedule", None)

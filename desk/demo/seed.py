@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 
 from desk import sla
-from desk.admin.schedule import Targets
+from desk.admin.schedule import Targets, forget_schedule
 from desk.channels import identity_kind
 from desk.database import transaction
 from desk.demo import data
@@ -73,6 +73,7 @@ def seed(inquiries: int = 3000, days: int = 90, rng_seed: int = 2026) -> bool:
         channels = {c.name: c for c in session.scalars(select(Channel))}
         _sla_targets(session, channels.values())
         _History(session, random.Random(rng_seed), units, staff, channels).write(inquiries, days)
+    forget_schedule()  # the targets written above
     return True
 
 
