@@ -47,6 +47,17 @@ def configured_channels(config: DeskConfig) -> tuple[ChannelConfig, ...]:
     return config.channels + tuple(c for c in BUILT_IN if c.name not in names)
 
 
+def configured_kind(name: str, config: DeskConfig) -> str:
+    """The kind of the channel `name`, from the config (which its row follows).
+
+    A channel that left the config takes in nothing more: UnknownChannel.
+    """
+    kind = next((c.kind for c in configured_channels(config) if c.name == name), None)
+    if kind is None:
+        raise unknown_channel(name)
+    return kind
+
+
 def sync_channels(config: DeskConfig | None = None) -> None:
     """Create or update a row for every configured channel (idempotent).
 

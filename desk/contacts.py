@@ -33,15 +33,25 @@ def resolve_contact(session: Session, kind: IdentityKind, address: str, name: st
     it (the language of a first inquiry).
     """
     value = normalise_address(kind, address)
+    found = session.scalar(_BY_IDENTITY, {"kind": kind, "value": value}) if value else None
+    return contact_for(session, found, kind, value, name)
+
+
+def contact_for(
+    session: Session, found: Contact | None, kind: IdentityKind, value: str, name: str = ""
+) -> Contact:
+    """`resolve_contact` after the lookup, for a caller that looked the normalised
+    identity (kind, value) up itself (ingest, in its first query): `found` is the
+    contact the identity row leads to, or None."""
     if not value:
         # A caller or visitor who left no number: a contact of their own, with no
         # identity, so anonymous inquiries are never lumped together.
         return Contact(display_name=name[:200])
-    contact = session.scalar(_BY_IDENTITY, {"kind": kind, "value": value})
-    if contact is None:
+    if found is None:
         contact = Contact(display_name=name[:200])
         contact.identities.append(ContactIdentity(kind=kind, value=value))
         return contact
+    contact = found
     while contact.merged_into_id is not None:
         contact = session.get(Contact, contact.merged_into_id) or contact
         if contact.merged_into_id == contact.id:

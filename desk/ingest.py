@@ -18,18 +18,20 @@ from sqlalchemy.orm import Session
 from connectors.base import InboundMessage
 from desk import events, loopguard, privacy, sla
 from desk.attachments import store, store_attachments
-from desk.channels import identity_kind, unknown_channel
+from desk.channels import configured_kind, identity_kind, unknown_channel
 from desk.config import DeskConfig, current_config
-from desk.contacts import add_contact, normalise_address, resolve_contact
+from desk.contacts import add_contact, contact_for, normalise_address
 from desk.database import insert_row, transaction
 from desk.extensions import db
 from desk.language import detect_language
 from desk.models import (
     Channel,
     Contact,
+    ContactIdentity,
     Direction,
     EventKind,
     ExternalIdTombstone,
+    IdentityKind,
     Inquiry,
     Message,
     SendState,
@@ -39,7 +41,7 @@ from desk.models import (
     utcnow,
 )
 from desk.outbox import queue_outbound
-from desk.receipts import receipt_allowed, receipt_text
+from desk.receipts import HOUR, receipt_allowed, receipt_text, receipts_since, sent_last_hour
 from desk.references import next_reference
 from desk.sanitize import sanitize_html
 from desk.thread_match import MatchedBy, ThreadMatch, find_thread
@@ -88,14 +90,15 @@ def ingest(
     """
     config = current_config()
     now = now or utcnow()
+    sender = _Sender.of(msg, config)
     for attempt in (1, 2):
         try:
             with transaction() as session:
-                return _ingest(session, config, msg, now, receipts)
+                return _ingest(session, config, msg, sender, now, receipts)
         except IntegrityError:
             # The unique key on (channel, external id) is the dedupe guarantee: a
             # concurrent ingest of the same message won the race.
-            seen = _seen(db.session, msg)
+            seen = _seen(db.session, msg, sender, now)
             if seen.message_id is not None:
                 return _duplicate(seen)
             # Another unique key (a new contact's identity written by a concurrent
@@ -106,9 +109,14 @@ def ingest(
 
 
 def _ingest(
-    session: Session, config: DeskConfig, msg: InboundMessage, now: datetime, receipts: bool
+    session: Session,
+    config: DeskConfig,
+    msg: InboundMessage,
+    sender: "_Sender",
+    now: datetime,
+    receipts: bool,
 ) -> IngestResult:
-    seen = _seen(session, msg)
+    seen = _seen(session, msg, sender, now)
     if seen.message_id is not None:  # the common re-fetch, answered without doing the work again
         return _duplicate(seen)
     if seen.tombstoned:
@@ -119,7 +127,6 @@ def _ingest(
         log.info("dropped %s on %s: %s", msg.external_id, channel.name, judgement.reason)
         return IngestResult(Outcome.DROPPED, reason=judgement.reason)
 
-    kind = identity_kind(channel.kind)
     automatic = judgement.verdict is Verdict.NO_RECEIPT
     received = msg.received_at or now
     sensitive = bool(privacy.find_national_ids(f"{msg.subject}\n{msg.text}"))
@@ -129,22 +136,22 @@ def _ingest(
     # message, attachments, events, receipt) are written through Core, which costs
     # a fraction of the unit of work; it only writes the changes to existing rows.
     with session.no_autoflush:
-        contact = resolve_contact(session, kind, msg.sender_address, msg.sender_name)
-        known_contact_id = contact.id  # None when new
+        contact = contact_for(session, seen.contact, sender.kind, sender.address,
+                              msg.sender_name)
         match = find_thread(session, channel, msg, contact)
         if match is not None and match.matched_by is MatchedBy.NOTICE:
-            return _note_from_unit(session, channel, msg, match.inquiry, judgement, received, now)
+            return _note_from_unit(session, channel, msg, sender.address, match.inquiry,
+                                   judgement, received, now)
         bounced = _bounced(session, msg)
         inquiry, created = _inquiry_for(session, config, channel, msg, contact, match,
                                         automatic, sensitive, received, now, history)
-        receipt = created and receipts and _wants_receipt(session, config, channel,
-                                                          known_contact_id, judgement, now)
+        receipt = created and receipts and _wants_receipt(session, config, channel, seen,
+                                                          contact, judgement, now)
     if contact.id is None:  # someone new whose message joined an existing inquiry
         add_contact(session, contact)
 
-    address = normalise_address(kind, msg.sender_address)
     message_id = _store_message(session, channel, msg, judgement, received, inquiry.id,
-                                Direction.INBOUND, address, contact_id=contact.id)
+                                Direction.INBOUND, sender.address, contact_id=contact.id)
     _mark_bounced(session, bounced, now, history)
     if not created:
         history.append(events.row(inquiry, EventKind.MESSAGE_RECEIVED, at=now,
@@ -152,7 +159,7 @@ def _ingest(
     if receipt:
         subject, text = receipt_text(inquiry.reference, inquiry.language, contact.display_name,
                                      config)
-        queue_outbound(session, inquiry, channel, address, subject, text, automatic=True,
+        queue_outbound(session, inquiry, channel, sender.address, subject, text, automatic=True,
                        now=now)
         history.append(events.row(inquiry, EventKind.RECEIPT_QUEUED, at=now))
     events.record_all(session, history)
@@ -213,6 +220,7 @@ def _note_from_unit(
     session: Session,
     channel: Channel,
     msg: InboundMessage,
+    address: str,
     inquiry: Inquiry,
     judgement: loopguard.Judgement,
     received: datetime,
@@ -224,7 +232,6 @@ def _note_from_unit(
     It is the unit talking to the front desk, so nothing on the citizen's side
     moves: no contact is made for the address, the status stays, no receipt.
     """
-    address = normalise_address(identity_kind(channel.kind), msg.sender_address)
     author_id = session.scalar(
         select(User.id).where(func.lower(User.email) == address, User.active).limit(1)
     )
@@ -348,16 +355,19 @@ def _wants_receipt(
     session: Session,
     config: DeskConfig,
     channel: Channel,
-    contact_id: int | None,
+    seen: "_Seen",
+    contact: Contact,
     judgement: loopguard.Judgement,
     now: datetime,
 ) -> bool:
-    return (
-        config.receipts.enabled
-        and channel.receipts
-        and judgement.verdict is Verdict.ACCEPT
-        and receipt_allowed(session, contact_id, config, now)
-    )
+    if not (config.receipts.enabled and channel.receipts
+            and judgement.verdict is Verdict.ACCEPT):
+        return False
+    # The first query counted for the contact the sender's identity names; a merged
+    # contact's receipts are counted on the one it was merged into.
+    sent = (seen.receipts_last_hour if contact is seen.contact
+            else sent_last_hour(session, contact.id, now))
+    return receipt_allowed(sent, config)
 
 
 def _guard_context(config: DeskConfig) -> loopguard.GuardContext:
@@ -372,19 +382,36 @@ def _guard_context(config: DeskConfig) -> loopguard.GuardContext:
 
 
 @dataclass(frozen=True)
+class _Sender:
+    """Who sent the message, as the contacts' identities spell it."""
+
+    kind: IdentityKind
+    address: str  # normalised; "" for an anonymous caller or visitor
+
+    @classmethod
+    def of(cls, msg: InboundMessage, config: DeskConfig) -> "_Sender":
+        kind = identity_kind(configured_kind(msg.channel, config))
+        return cls(kind, normalise_address(kind, msg.sender_address))
+
+
+@dataclass(frozen=True)
 class _Seen:
-    """What the desk already knows of a message's (channel, external id)."""
+    """What the desk knows of a message before taking it in: its channel, the message
+    or tombstone of its external id, and the contact of the sender's identity."""
 
     channel: Channel
     message_id: int | None  # the message, when the desk has it
     inquiry_id: int | None
     reference: str | None
     tombstoned: bool  # deleted on purpose: never taken in again
+    contact: Contact | None  # the contact the identity row names (maybe merged since)
+    receipts_last_hour: int  # automatic messages sent to that contact in the last hour
 
 
 # Built once: constructing an ORM statement costs about as much as running it.
 _SEEN = (
-    select(Channel, Message.id, Message.inquiry_id, Inquiry.reference, ExternalIdTombstone.id)
+    select(Channel, Message.id, Message.inquiry_id, Inquiry.reference, ExternalIdTombstone.id,
+           Contact, receipts_since(Contact.id, bindparam("hour_ago")))
     .outerjoin(Message, and_(Message.channel_id == Channel.id,
                              Message.external_id == bindparam("external_id")))
     .outerjoin(Inquiry, Inquiry.id == Message.inquiry_id)
@@ -392,19 +419,25 @@ _SEEN = (
         ExternalIdTombstone.channel_id == Channel.id,
         ExternalIdTombstone.external_id == bindparam("external_id"),
     ))
+    .outerjoin(ContactIdentity, and_(ContactIdentity.kind == bindparam("kind"),
+                                     ContactIdentity.value == bindparam("address")))
+    .outerjoin(Contact, Contact.id == ContactIdentity.contact_id)
     .where(Channel.name == bindparam("channel"))
 )
 
 
-def _seen(session: Session, msg: InboundMessage) -> _Seen:
-    """The channel, and the message or tombstone of its external id: one query."""
-    row = session.execute(
-        _SEEN, {"channel": msg.channel, "external_id": msg.external_id}
-    ).first()
+def _seen(session: Session, msg: InboundMessage, sender: _Sender, now: datetime) -> _Seen:
+    """All of `_Seen` in one query: every message asks, so it is one round trip."""
+    row = session.execute(_SEEN, {
+        "channel": msg.channel, "external_id": msg.external_id, "kind": sender.kind,
+        # No address, no identity: an anonymous caller matches no one.
+        "address": sender.address or None, "hour_ago": now - HOUR,
+    }).first()
     if row is None:
         raise unknown_channel(msg.channel)
-    channel, message_id, inquiry_id, reference, tombstone_id = row
-    return _Seen(channel, message_id, inquiry_id, reference, tombstoned=tombstone_id is not None)
+    channel, message_id, inquiry_id, reference, tombstone_id, contact, receipts = row
+    return _Seen(channel, message_id, inquiry_id, reference, tombstone_id is not None,
+                 contact, receipts or 0)
 
 
 def _duplicate(seen: _Seen) -> IngestResult:

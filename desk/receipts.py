@@ -8,33 +8,43 @@ hour, so two desks' auto-replies can never talk to each other for long.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ScalarSelect, bindparam, func, select
+from sqlalchemy.orm import Session, aliased
 
 from desk.config import DeskConfig
 from desk.models import Direction, Message
 
-# Built once, and run on the connection: ingest asks for every new inquiry.
-_SENT_SINCE = select(func.count(Message.id)).where(
-    Message.contact_id == bindparam("contact_id"),
-    Message.direction == Direction.OUTBOUND,
-    Message.automatic.is_(True),
-    Message.created_at >= bindparam("since"),
-)
+
+def receipts_since(contact_id: Any, since: Any) -> ScalarSelect[int]:
+    """How many automatic messages went to the contact `contact_id` (a column or a
+    value) since `since`: what the rate limit counts."""
+    sent = aliased(Message)
+    return select(func.count(sent.id)).where(
+        sent.contact_id == contact_id,
+        sent.direction == Direction.OUTBOUND,
+        sent.automatic.is_(True),
+        sent.created_at >= since,
+    ).scalar_subquery()
 
 
-def receipt_allowed(
-    session: Session, contact_id: int | None, config: DeskConfig, now: datetime
-) -> bool:
-    """`contact_id` is None for a contact new in this transaction."""
-    if contact_id is None:  # nothing sent to them yet
-        return config.receipts.max_per_contact_per_hour > 0
-    sent_last_hour = session.connection().scalar(
-        _SENT_SINCE, {"contact_id": contact_id, "since": now - timedelta(hours=1)}
-    )
-    return (sent_last_hour or 0) < config.receipts.max_per_contact_per_hour
+HOUR = timedelta(hours=1)
+# Built once, and run on the connection: ingest asks it when its first query could not.
+_SENT_SINCE = select(receipts_since(bindparam("contact_id"), bindparam("since")))
+
+
+def sent_last_hour(session: Session, contact_id: int | None, now: datetime) -> int:
+    """Receipts sent to the contact in the hour before `now`; 0 for a contact not written yet."""
+    if contact_id is None:
+        return 0
+    return session.connection().scalar(_SENT_SINCE, {"contact_id": contact_id,
+                                                     "since": now - HOUR}) or 0
+
+
+def receipt_allowed(sent_last_hour: int, config: DeskConfig) -> bool:
+    return sent_last_hour < config.receipts.max_per_contact_per_hour
 
 
 def receipt_text(

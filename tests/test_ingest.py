@@ -12,6 +12,7 @@ from desk.extensions import db
 from desk.ingest import Outcome, ingest
 from desk.models import (
     Contact,
+    ContactIdentity,
     Event,
     EventKind,
     Inquiry,
@@ -185,6 +186,29 @@ def test_receipts_are_rate_limited_per_contact(app: Flask) -> None:
     results = [ingest(inbound(subject=f"Sak {i}")) for i in range(5)]
     assert [r.receipt_queued for r in results] == [True, True, True, False, False]
     assert count(Inquiry) == 5
+
+
+def test_the_receipt_limit_counts_the_last_hour_only(app: Flask) -> None:
+    start = utcnow()
+    early = [ingest(inbound(subject=f"Sak {i}"), now=start) for i in range(3)]
+    assert all(r.receipt_queued for r in early)
+    assert not ingest(inbound(subject="Sak 3"), now=start + timedelta(minutes=59)).receipt_queued
+    assert ingest(inbound(subject="Sak 4"), now=start + timedelta(minutes=61)).receipt_queued
+
+
+def test_a_merged_contacts_receipts_count_on_the_contact_it_was_merged_into(app: Flask) -> None:
+    for i in range(3):  # the limit, all to kari@
+        assert ingest(inbound(sender_address="kari@example.no", subject=f"Sak {i}")).receipt_queued
+    ingest(inbound(sender_address="kari.privat@example.no", subject="Annen adresse"))
+    kari, privat = (db.session.scalar(select(Contact).join(Contact.identities).where(
+        ContactIdentity.value == address)) for address in ("kari@example.no",
+                                                           "kari.privat@example.no"))
+    privat.merged_into_id = kari.id  # an agent found they are the same person
+    db.session.commit()
+
+    result = ingest(inbound(sender_address="kari.privat@example.no", subject="Enda en sak"))
+    assert db.session.get(Inquiry, result.inquiry_id).contact_id == kari.id
+    assert not result.receipt_queued
 
 
 def test_receipt_is_in_the_citizens_language(app: Flask) -> None:
