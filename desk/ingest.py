@@ -363,10 +363,12 @@ def _wants_receipt(
     if not (config.receipts.enabled and channel.receipts
             and judgement.verdict is Verdict.ACCEPT):
         return False
-    # The first query counted for the contact the sender's identity names; a merged
-    # contact's receipts are counted on the one it was merged into.
-    sent = (seen.receipts_last_hour if contact is seen.contact
-            else sent_last_hour(session, contact.id, now))
+    if seen.contact is None:  # someone new: nothing sent to them yet
+        sent = 0
+    elif contact is seen.contact:  # counted by the first query
+        sent = seen.receipts_last_hour
+    else:  # a merged contact: its receipts count on the one it was merged into
+        sent = sent_last_hour(session, contact.id, now)
     return receipt_allowed(sent, config)
 
 

@@ -35,10 +35,8 @@ HOUR = timedelta(hours=1)
 _SENT_SINCE = select(receipts_since(bindparam("contact_id"), bindparam("since")))
 
 
-def sent_last_hour(session: Session, contact_id: int | None, now: datetime) -> int:
-    """Receipts sent to the contact in the hour before `now`; 0 for a contact not written yet."""
-    if contact_id is None:
-        return 0
+def sent_last_hour(session: Session, contact_id: int, now: datetime) -> int:
+    """Receipts sent to the contact in the hour before `now`."""
     return session.connection().scalar(_SENT_SINCE, {"contact_id": contact_id,
                                                      "since": now - HOUR}) or 0
 
