@@ -3,6 +3,12 @@
 The same file sent twice is stored once; a write is atomic (temp file and
 rename), so a crash never leaves half a file under a valid name. All web and
 worker processes of a deployment must share this folder.
+
+Files lie in 256 folders named by the hash's first two hex digits, as git
+keeps its objects: a desk's ten years of some million files make a few
+thousand a folder. (A second level of 65,536 folders cost a new desk two
+mkdir calls per file for its first hundred thousand files, and a quarter of
+a gigabyte of folder blocks; files stored under it are still read.)
 """
 
 import hashlib
@@ -29,7 +35,7 @@ class AttachmentStore:
     def path(self, sha256: str) -> Path:
         if not _SHA256.fullmatch(sha256):
             raise ValueError(f"not a sha256: {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / sha256[:2] / sha256
 
     def put(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
@@ -51,7 +57,14 @@ class AttachmentStore:
         return sha256
 
     def read(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+        try:
+            return self.path(sha256).read_bytes()
+        except FileNotFoundError:
+            # Stored under the earlier two-level layout.
+            legacy = self.root / sha256[:2] / sha256[2:4] / sha256
+            if not legacy.is_file():
+                raise
+            return legacy.read_bytes()
 
 
 def store() -> AttachmentStore:
