@@ -79,6 +79,7 @@ class Inquiry(Base):
         Index("ix_inquiries_created", "created_at", "id"),
         Index("ix_inquiries_last_message", "last_message_at", "id"),
         Index("ix_inquiries_unit_created", "unit_id", "created_at", "id"),
+        # Also the index of the assignee foreign key (its first column).
         Index("ix_inquiries_assignee_created", "assignee_id", "created_at", "id"),
         Index("ix_inquiries_channel_created", "channel_id", "created_at", "id"),
         Index("ix_inquiries_open_created", "created_at", "id",
@@ -105,7 +106,7 @@ class Inquiry(Base):
     language: Mapped[str] = mapped_column(String(5), default="nb")
     # Where it lies: None is the front desk, otherwise the unit it was routed to.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     # The channel it came in on; replies go out on it unless the agent picks another.
