@@ -85,3 +85,33 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
 @cache
 def _insert(model: Any) -> Any:
     return insert(model.__table__)
+
+
+def insert_rows_returning_ids(
+    session: Session, model: Any, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Append rows of one table in one multi-row INSERT; their ids, in the order given.
+
+    The rows may name different columns: a column a row leaves out gets its
+    default, as in a one-row INSERT. (One statement has one column list, so the
+    blanks are filled here; a column whose default is computed must be given.)
+    """
+    table = model.__table__
+    names = {name for row in rows for name in row}
+    filled = [{name: row[name] if name in row else _default(table.c[name]) for name in names}
+              for row in rows]
+    result = session.connection().execute(_insert_returning_ids(model), filled)
+    return list(result.scalars())
+
+
+@cache
+def _insert_returning_ids(model: Any) -> Any:
+    return insert(model.__table__).returning(model.__table__.c.id, sort_by_parameter_order=True)
+
+
+def _default(column: Any) -> Any:
+    if column.server_default is not None or (column.default is not None
+                                             and not column.default.is_scalar):
+        raise ValueError(f"{column.table.name}.{column.name} has a computed default: "
+                         "give it in every row")
+    return column.default.arg if column.default is not None else None

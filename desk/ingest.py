@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,7 @@ from desk.attachments import store, store_attachments
 from desk.channels import configured_kind, identity_kind, unknown_channel
 from desk.config import DeskConfig, current_config
 from desk.contacts import add_contact, contact_for, normalise_address
-from desk.database import insert_row, transaction
+from desk.database import insert_row, insert_rows_returning_ids, transaction
 from desk.extensions import db
 from desk.language import detect_language
 from desk.models import (
@@ -40,7 +41,7 @@ from desk.models import (
     Verdict,
     utcnow,
 )
-from desk.outbox import queue_outbound
+from desk.outbox import enqueue, outbound_row
 from desk.receipts import HOUR, receipt_allowed, receipt_text, receipts_since, sent_last_hour
 from desk.references import next_reference
 from desk.sanitize import sanitize_html
@@ -150,17 +151,21 @@ def _ingest(
     if contact.id is None:  # someone new whose message joined an existing inquiry
         add_contact(session, contact)
 
-    message_id = _store_message(session, channel, msg, judgement, received, inquiry.id,
-                                Direction.INBOUND, sender.address, contact_id=contact.id)
+    receipt_row = None
+    if receipt:
+        subject, text = receipt_text(inquiry.reference, inquiry.language, contact.display_name,
+                                     config)
+        receipt_row = outbound_row(inquiry, channel, sender.address, subject, text,
+                                   automatic=True, now=now)
+    message_id, receipt_id = _store_message(session, channel, msg, judgement, received,
+                                            inquiry.id, Direction.INBOUND, sender.address,
+                                            contact_id=contact.id, receipt=receipt_row)
     _mark_bounced(session, bounced, now, history)
     if not created:
         history.append(events.row(inquiry, EventKind.MESSAGE_RECEIVED, at=now,
                                   message_id=message_id, automatic=automatic or None))
-    if receipt:
-        subject, text = receipt_text(inquiry.reference, inquiry.language, contact.display_name,
-                                     config)
-        queue_outbound(session, inquiry, channel, sender.address, subject, text, automatic=True,
-                       now=now)
+    if receipt_id is not None:
+        enqueue(session, receipt_id, channel, now)
         history.append(events.row(inquiry, EventKind.RECEIPT_QUEUED, at=now))
     events.record_all(session, history)
     return IngestResult(
@@ -185,35 +190,40 @@ def _store_message(
     *,
     contact_id: int | None = None,
     author_id: int | None = None,
-) -> int:
-    """Write the message, its raw bytes and its attachments; the message's id.
+    receipt: dict[str, Any] | None = None,
+) -> tuple[int, int | None]:
+    """Write the message, its raw bytes and its attachments, and the `receipt`
+    (an `outbound_row`) when there is one; the ids of the message and the receipt.
 
+    The two messages are one INSERT: a round trip fewer for most new inquiries.
     A duplicate external id (a concurrent ingest won) fails here and rolls it all back.
     """
     files = store()
-    message_id = insert_row(
-        session,
-        Message,
-        inquiry_id=inquiry_id,
-        direction=direction,
-        channel_id=channel.id,
-        external_id=msg.external_id,
-        address=address,
-        contact_id=contact_id,
-        author_id=author_id,
-        sender_name=msg.sender_name[:200],
-        subject=msg.subject[:500],
-        text=msg.text,
-        html=sanitize_html(msg.html) if msg.html else None,
-        in_reply_to=msg.in_reply_to,
-        verdict=judgement.verdict,
-        verdict_reason=judgement.reason,
-        automatic=judgement.verdict is Verdict.NO_RECEIPT,
-        raw_sha256=files.put(msg.raw) if msg.raw else None,
-        created_at=received,
-    )
+    row = {
+        "inquiry_id": inquiry_id,
+        "direction": direction,
+        "channel_id": channel.id,
+        "external_id": msg.external_id,
+        "address": address,
+        "contact_id": contact_id,
+        "author_id": author_id,
+        "sender_name": msg.sender_name[:200],
+        "subject": msg.subject[:500],
+        "text": msg.text,
+        "html": sanitize_html(msg.html) if msg.html else None,
+        "in_reply_to": msg.in_reply_to,
+        "verdict": judgement.verdict,
+        "verdict_reason": judgement.reason,
+        "automatic": judgement.verdict is Verdict.NO_RECEIPT,
+        "raw_sha256": files.put(msg.raw) if msg.raw else None,
+        "created_at": received,
+    }
+    if receipt is None:
+        message_id, receipt_id = insert_row(session, Message, **row), None
+    else:
+        message_id, receipt_id = insert_rows_returning_ids(session, Message, [row, receipt])
     store_attachments(session, message_id, msg.attachments, files)
-    return message_id
+    return message_id, receipt_id
 
 
 def _note_from_unit(
@@ -235,8 +245,8 @@ def _note_from_unit(
     author_id = session.scalar(
         select(User.id).where(func.lower(User.email) == address, User.active).limit(1)
     )
-    message_id = _store_message(session, channel, msg, judgement, received, inquiry.id,
-                                Direction.NOTE, address, author_id=author_id)
+    message_id, _ = _store_message(session, channel, msg, judgement, received, inquiry.id,
+                                   Direction.NOTE, address, author_id=author_id)
     automatic = judgement.verdict is Verdict.NO_RECEIPT
     events.record(session, inquiry, EventKind.NOTE_ADDED, at=now, message_id=message_id,
                   by_mail=True, automatic=automatic or None)

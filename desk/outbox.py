@@ -12,7 +12,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -75,25 +75,47 @@ def queue_outbound(
     """
     now = now or utcnow()
     session.flush()  # the inquiry and its contact may be new in this transaction
-    message_id = insert_row(
-        session,
-        Message,
-        inquiry_id=inquiry.id,
-        direction=direction,
-        channel_id=channel.id,
-        external_id=new_message_id(),
-        address=address,
-        contact_id=inquiry.contact_id if direction is Direction.OUTBOUND else None,
-        author_id=author.id if author else None,
-        subject=subject,
-        text=text,
-        automatic=automatic,
-        send_state=SendState.QUEUED,
-        created_at=now,
-    )
+    message_id = insert_row(session, Message, **outbound_row(
+        inquiry, channel, address, subject, text, author=author, automatic=automatic,
+        direction=direction, now=now))
+    enqueue(session, message_id, channel, now)
+    return message_id
+
+
+def outbound_row(
+    inquiry: _Addressed,
+    channel: Channel,
+    address: str,
+    subject: str,
+    text: str,
+    *,
+    now: datetime,
+    author: User | None = None,
+    automatic: bool = False,
+    direction: Direction = Direction.OUTBOUND,
+) -> dict[str, Any]:
+    """The message row of `queue_outbound`, for a caller that writes it together with
+    other messages (ingest: the receipt with the mail it answers); `enqueue` it then."""
+    return {
+        "inquiry_id": inquiry.id,
+        "direction": direction,
+        "channel_id": channel.id,
+        "external_id": new_message_id(),
+        "address": address,
+        "contact_id": inquiry.contact_id if direction is Direction.OUTBOUND else None,
+        "author_id": author.id if author else None,
+        "subject": subject,
+        "text": text,
+        "automatic": automatic,
+        "send_state": SendState.QUEUED,
+        "created_at": now,
+    }
+
+
+def enqueue(session: Session, message_id: int, channel: Channel, now: datetime) -> None:
+    """The outbox row that has the worker send the message `message_id`, due at once."""
     insert_row(session, OutboxItem, message_id=message_id, channel_id=channel.id,
                next_attempt_at=now)
-    return message_id
 
 
 @dataclass
