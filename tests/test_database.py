@@ -31,7 +31,7 @@ def test_rows_naming_different_columns_go_in_one_insert_ids_in_order(
 
 def test_a_computed_default_must_be_given(app: Flask, make_inquiry) -> None:
     inquiry = make_inquiry()
-    with pytest.raises(ValueError, match="messages.created_at"), transaction() as session:
+    with pytest.raises(ValueError, match=r"messages\.created_at"), transaction() as session:
         insert_rows_returning_ids(session, Message, [
             {"inquiry_id": inquiry.id, "direction": "inbound", "external_id": "c@x"},
             {"inquiry_id": inquiry.id, "direction": "inbound", "external_id": "d@x",
