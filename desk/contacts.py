@@ -1,17 +1,9 @@
 """Finding or creating the contact behind a channel identity."""
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from desk.database import insert_row, insert_rows
 from desk.models import Contact, ContactIdentity, IdentityKind
-
-# Built once: ingest looks a sender up for every message.
-_BY_IDENTITY = (
-    select(Contact)
-    .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
-    .where(ContactIdentity.kind == bindparam("kind"), ContactIdentity.value == bindparam("value"))
-)
 
 
 def normalise_address(kind: IdentityKind, value: str) -> str:
@@ -24,25 +16,17 @@ def normalise_address(kind: IdentityKind, value: str) -> str:
     return value
 
 
-def resolve_contact(session: Session, kind: IdentityKind, address: str, name: str = "") -> Contact:
-    """The contact that owns (kind, address); a merged contact hands over to the one
-    it was merged into.
+def resolve_contact(
+    session: Session, found: Contact | None, kind: IdentityKind, value: str, name: str = ""
+) -> Contact:
+    """The contact behind the normalised identity (kind, value), given `found`, the
+    contact its identity row names (None when there is none: ingest looks it up
+    in its first query). A merged contact hands over to the one it was merged into.
 
     Someone new gets a Contact that is not written yet (its id is None), with
     its identity: the caller writes it with `add_contact` once it knows all of
     it (the language of a first inquiry).
     """
-    value = normalise_address(kind, address)
-    found = session.scalar(_BY_IDENTITY, {"kind": kind, "value": value}) if value else None
-    return contact_for(session, found, kind, value, name)
-
-
-def contact_for(
-    session: Session, found: Contact | None, kind: IdentityKind, value: str, name: str = ""
-) -> Contact:
-    """`resolve_contact` after the lookup, for a caller that looked the normalised
-    identity (kind, value) up itself (ingest, in its first query): `found` is the
-    contact the identity row leads to, or None."""
     if not value:
         # A caller or visitor who left no number: a contact of their own, with no
         # identity, so anonymous inquiries are never lumped together.

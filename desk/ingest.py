@@ -21,7 +21,7 @@ from desk import events, loopguard, privacy, sla
 from desk.attachments import store, store_attachments
 from desk.channels import configured_kind, identity_kind, unknown_channel
 from desk.config import DeskConfig, current_config
-from desk.contacts import add_contact, contact_for, normalise_address
+from desk.contacts import add_contact, normalise_address, resolve_contact
 from desk.database import insert_row, insert_rows_returning_ids, transaction
 from desk.extensions import db
 from desk.language import detect_language
@@ -42,7 +42,13 @@ from desk.models import (
     utcnow,
 )
 from desk.outbox import enqueue, outbound_row
-from desk.receipts import HOUR, receipt_allowed, receipt_text, receipts_since, sent_last_hour
+from desk.receipts import (
+    RATE_WINDOW,
+    receipt_allowed,
+    receipt_text,
+    receipts_since,
+    sent_last_hour,
+)
 from desk.references import next_reference
 from desk.sanitize import sanitize_html
 from desk.thread_match import MatchedBy, ThreadMatch, find_thread
@@ -137,8 +143,8 @@ def _ingest(
     # message, attachments, events, receipt) are written through Core, which costs
     # a fraction of the unit of work; it only writes the changes to existing rows.
     with session.no_autoflush:
-        contact = contact_for(session, seen.contact, sender.kind, sender.address,
-                              msg.sender_name)
+        contact = resolve_contact(session, seen.contact, sender.kind, sender.address,
+                                  msg.sender_name)
         match = find_thread(session, channel, msg, contact)
         if match is not None and match.matched_by is MatchedBy.NOTICE:
             return _note_from_unit(session, channel, msg, sender.address, match.inquiry,
@@ -423,7 +429,7 @@ class _Seen:
 # Built once: constructing an ORM statement costs about as much as running it.
 _SEEN = (
     select(Channel, Message.id, Message.inquiry_id, Inquiry.reference, ExternalIdTombstone.id,
-           Contact, receipts_since(Contact.id, bindparam("hour_ago")))
+           Contact, receipts_since(Contact.id, bindparam("window_start")))
     .outerjoin(Message, and_(Message.channel_id == Channel.id,
                              Message.external_id == bindparam("external_id")))
     .outerjoin(Inquiry, Inquiry.id == Message.inquiry_id)
@@ -443,7 +449,7 @@ def _seen(session: Session, msg: InboundMessage, sender: _Sender, now: datetime)
     row = session.execute(_SEEN, {
         "channel": msg.channel, "external_id": msg.external_id, "kind": sender.kind,
         # No address, no identity: an anonymous caller matches no one.
-        "address": sender.address or None, "hour_ago": now - HOUR,
+        "address": sender.address or None, "window_start": now - RATE_WINDOW,
     }).first()
     if row is None:
         raise unknown_channel(msg.channel)

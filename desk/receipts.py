@@ -30,7 +30,8 @@ def receipts_since(contact_id: Any, since: Any) -> ScalarSelect[int]:
     ).scalar_subquery()
 
 
-HOUR = timedelta(hours=1)
+# The rate limit counts the receipts of this long before now.
+RATE_WINDOW = timedelta(hours=1)
 # Built once, and run on the connection: ingest asks it when its first query could not.
 _SENT_SINCE = select(receipts_since(bindparam("contact_id"), bindparam("since")))
 
@@ -38,7 +39,7 @@ _SENT_SINCE = select(receipts_since(bindparam("contact_id"), bindparam("since"))
 def sent_last_hour(session: Session, contact_id: int, now: datetime) -> int:
     """Receipts sent to the contact in the hour before `now`."""
     return session.connection().scalar(_SENT_SINCE, {"contact_id": contact_id,
-                                                     "since": now - HOUR}) or 0
+                                                     "since": now - RATE_WINDOW}) or 0
 
 
 def receipt_allowed(sent_last_hour: int, config: DeskConfig) -> bool:
