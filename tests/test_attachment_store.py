@@ -1,7 +1,7 @@
 """desk.attachments: the content-addressed file store."""
 
 import hashlib
-import threading
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,25 +21,24 @@ def test_a_file_is_stored_once_under_its_hash(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [sha256]  # no temp files left
 
 
-def test_writers_of_the_same_new_folder_at_once_all_succeed(tmp_path: Path) -> None:
+def test_a_folder_another_writer_makes_meanwhile_is_no_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = AttachmentStore(tmp_path)
-    blobs = [f"vedlegg {n}".encode() for n in range(40)]
-    errors: list[BaseException] = []
+    data = b"vedlegg"
+    folder = files.path(hashlib.sha256(data).hexdigest()).parent
+    real_mkstemp = tempfile.mkstemp
+    calls = []
 
-    def put_all() -> None:
-        try:
-            for data in blobs:
-                files.put(data)
-        except BaseException as exc:  # handed to the test thread
-            errors.append(exc)
+    def mkstemp(**kwargs: object) -> tuple[int, str]:
+        calls.append(kwargs)
+        if len(calls) == 1:  # the folder is missing; another writer makes it right now
+            folder.mkdir()
+            raise FileNotFoundError(folder)
+        return real_mkstemp(**kwargs)
 
-    threads = [threading.Thread(target=put_all) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
-    assert all(files.read(hashlib.sha256(d).hexdigest()) == d for d in blobs)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    assert files.read(files.put(data)) == data
+    assert len(calls) == 2
 
 
 def test_files_of_the_earlier_two_level_layout_are_still_read(tmp_path: Path) -> None:
