@@ -82,14 +82,13 @@ def store_attachments(
     session: Session,
     message_id: int,
     attachments: Sequence[Attachment],
-    files: AttachmentStore | None = None,
 ) -> None:
     """Put the files in the store and their rows on the message, in the caller's transaction.
 
     The bytes are written before the commit; if the transaction rolls back, an
     unreferenced file stays behind, harmless, since names are content hashes.
     """
-    files = files or store()
+    files = store()
     insert_rows(session, MessageAttachment, [
         {
             "message_id": message_id,

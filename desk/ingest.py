@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from connectors.base import InboundMessage
 from desk import events, loopguard, privacy, sla
-from desk.attachments import store, store_attachments
+from desk.attachments import store_attachments
 from desk.channels import configured_kind, identity_kind, unknown_channel
 from desk.config import DeskConfig, current_config
 from desk.contacts import add_contact, normalise_address, resolve_contact
-from desk.database import insert_row, insert_rows_returning_ids, transaction
+from desk.database import insert_row, insert_rows, insert_rows_returning_ids, transaction
 from desk.extensions import db
 from desk.language import detect_language
 from desk.models import (
@@ -35,6 +35,7 @@ from desk.models import (
     IdentityKind,
     Inquiry,
     Message,
+    MessageSource,
     SendState,
     Status,
     User,
@@ -198,13 +199,12 @@ def _store_message(
     author_id: int | None = None,
     receipt: dict[str, Any] | None = None,
 ) -> tuple[int, int | None]:
-    """Write the message, its raw bytes and its attachments, and the `receipt`
+    """Write the message, its source and its attachments, and the `receipt`
     (an `outbound_row`) when there is one; the ids of the message and the receipt.
 
     The two messages are one INSERT: a round trip fewer for most new inquiries.
     A duplicate external id (a concurrent ingest won) fails here and rolls it all back.
     """
-    files = store()
     row = {
         "inquiry_id": inquiry_id,
         "direction": direction,
@@ -221,14 +221,15 @@ def _store_message(
         "verdict": judgement.verdict,
         "verdict_reason": judgement.reason,
         "automatic": judgement.verdict is Verdict.NO_RECEIPT,
-        "raw_sha256": files.put(msg.raw) if msg.raw else None,
         "created_at": received,
     }
     if receipt is None:
         message_id, receipt_id = insert_row(session, Message, **row), None
     else:
         message_id, receipt_id = insert_rows_returning_ids(session, Message, [row, receipt])
-    store_attachments(session, message_id, msg.attachments, files)
+    if msg.raw:
+        insert_rows(session, MessageSource, [{"message_id": message_id, "raw": msg.raw}])
+    store_attachments(session, message_id, msg.attachments)
     return message_id, receipt_id
 
 

@@ -20,6 +20,7 @@ from desk.models.message import (
     ExternalIdTombstone,
     Message,
     MessageAttachment,
+    MessageSource,
     SendState,
     Verdict,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "Lease",
     "Message",
     "MessageAttachment",
+    "MessageSource",
     "OpeningHoursOverride",
     "OutboxItem",
     "OutboxState",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.models.base import Base, enum_column, utcnow
@@ -68,8 +68,6 @@ class Message(Base):
     # A receipt or other message no human wrote.
     automatic: Mapped[bool] = mapped_column(default=False)
     send_state: Mapped[SendState | None] = mapped_column(enum_column(SendState))
-    # sha256 of the raw source in the attachment store, kept for audit and replay.
-    raw_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
@@ -83,6 +81,24 @@ class Message(Base):
 
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.direction} inquiry={self.inquiry_id}>"
+
+
+class MessageSource(Base):
+    """An inbound message as its channel delivered it (a mail's bytes), kept for
+    audit and replay.
+
+    In the database, not the file store: it is written in the message's own
+    transaction, so a message never lacks its source and erasing the message
+    erases it; and a mail is one file creation fewer, which on a busy disk
+    cost more than the rest of the mail's writes together.
+    """
+
+    __tablename__ = "message_sources"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class MessageAttachment(Base):
