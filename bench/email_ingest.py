@@ -2,12 +2,14 @@
 
 A seeded corpus of realistic citizen mails (see mailbench.corpus) goes one by
 one through the desk's parser and `ingest()`, each its own transaction, with
-receipts into the outbox and attachments into the store, as a fetch run does
-(without the IMAP round trips), on a channel with SLA targets as a desk has.
+receipts into the outbox, sources into the database and attachments into the
+store, as a fetch run does (without the IMAP round trips), on a channel with
+SLA targets as a desk has.
 The floor is the same mails parsed by the standard library alone and inserted
 as one row each, one transaction each. The two take turns over the corpus in
-rounds, each going first in every other round, so a machine that gets busier
-during the run slows both alike.
+20 rounds of 100 mails, each going first in every other round, so a machine
+that gets busier during the run slows both alike: the shorter the rounds, the
+closer in time the two meet it.
 Target: at least half the floor's rate. Runs on SQLite, and on PostgreSQL too
 when --database-url names a scratch database (its public schema is rebuilt).
 
@@ -26,7 +28,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
 
 CHANNEL = {"name": "post", "kind": "email", "connector": "log", "path": "out.log",
            "address": "postmottak@kommune.example"}
-ROUNDS = 6
+ROUNDS = 20
 
 
 def floor_seconds(table: Table, mails: list[bytes]) -> float:
