@@ -89,8 +89,8 @@ class MessageSource(Base):
 
     In the database, not the file store: it is written in the message's own
     transaction, so a message never lacks its source and erasing the message
-    erases it; and a mail is one file creation fewer, which on a busy disk
-    cost more than the rest of the mail's writes together.
+    erases it; and a mail creates no file, which took 0.25-1.5 ms inside an
+    ingest run on a busy disk.
     """
 
     __tablename__ = "message_sources"

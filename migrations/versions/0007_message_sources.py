@@ -3,9 +3,10 @@
 An inbound message's source (a mail's bytes, kept for audit and replay) was a
 file in the attachment store named by its sha256 in messages.raw_sha256. It is
 now a row of message_sources, written in the message's own transaction and
-erased with it. Creating one file per mail cost more than all the mail's
-database writes on a busy disk. Sources already stored are copied in; their
-files stay in the store (attachments may share a name with one).
+erased with it, and a mail creates no file: storing one took 0.25-1.5 ms inside an
+ingest run on a busy disk (bench/RESULTS.md).
+Sources already stored are copied in; their files stay in the store
+(attachments may share a name with one).
 
 Revision ID: 0007
 Revises: 0006
@@ -66,11 +67,10 @@ def _has_lz4():
 def _copy_files_in():
     from desk.attachments import store
 
-    files, connection, missing, last_id = store(), op.get_bind(), 0, 0
-    while batch := connection.execute(
-            sa.select(messages.c.id, messages.c.raw_sha256)
-            .where(messages.c.raw_sha256.is_not(None), messages.c.id > last_id)
-            .order_by(messages.c.id).limit(BATCH)).all():
+    files, connection, missing = store(), op.get_bind(), 0
+    query = sa.select(messages.c.id, messages.c.raw_sha256).where(
+        messages.c.raw_sha256.is_not(None))
+    for batch in _batches(connection, query, messages.c.id):
         rows = []
         for message_id, sha256 in batch:
             try:
@@ -79,7 +79,6 @@ def _copy_files_in():
                 missing += 1
         if rows:
             connection.execute(sources.insert(), rows)
-        last_id = batch[-1].id
     if missing:
         log.warning('%d message sources were missing from the attachment store', missing)
 
@@ -87,13 +86,19 @@ def _copy_files_in():
 def _copy_rows_out():
     from desk.attachments import store
 
-    files, connection, last_id = store(), op.get_bind(), 0
-    while batch := connection.execute(
-            sa.select(sources.c.message_id, sources.c.raw)
-            .where(sources.c.message_id > last_id)
-            .order_by(sources.c.message_id).limit(BATCH)).all():
+    files, connection = store(), op.get_bind()
+    query = sa.select(sources.c.message_id, sources.c.raw)
+    for batch in _batches(connection, query, sources.c.message_id):
         connection.execute(
             messages.update().where(messages.c.id == sa.bindparam('m_id'))
             .values(raw_sha256=sa.bindparam('sha')),
-            [{'m_id': row.message_id, 'sha': files.put(row.raw)} for row in batch])
-        last_id = batch[-1].message_id
+            [{'m_id': message_id, 'sha': files.put(raw)} for message_id, raw in batch])
+
+
+def _batches(connection, query, key):
+    """The rows of `query` in batches, in the order of `key` (its first column),
+    without holding a whole table's sources in memory."""
+    last = 0
+    while batch := connection.execute(query.where(key > last).order_by(key).limit(BATCH)).all():
+        yield batch
+        last = batch[-1][0]
