@@ -1,12 +1,12 @@
 """Every user-facing string is translated into bokmål and nynorsk, and the
 compiled catalogs match their sources."""
 
-import io
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +24,7 @@ def source_messages() -> set[str]:
     return found
 
 
-def catalog(locale: str):
+def catalog(locale: str) -> Catalog:
     with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as fh:
         return read_po(fh, locale=locale)
 
@@ -42,12 +42,18 @@ def test_norwegian_catalogs_are_complete(locale: str) -> None:
     assert not untranslated, f"{locale} lacks: {untranslated[:5]}"
 
 
+def translations(messages: Catalog) -> dict[object, object]:
+    """What gettext finds in a catalog: translated, not fuzzy. (Compared as messages,
+    not bytes: the header of a compiled file names the Babel version that wrote it.)"""
+    return {m.id: m.string for m in messages if m.id and m.string and not m.fuzzy}
+
+
 @pytest.mark.parametrize("locale", ["nb", "nn", "en"])
 def test_compiled_catalog_matches_its_source(locale: str) -> None:
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog(locale))
-    compiled = (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo").read_bytes()
-    assert buffer.getvalue() == compiled, "run: pybabel compile -d desk/translations"
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo", "rb") as fh:
+        compiled = read_mo(fh)
+    assert translations(compiled) == translations(catalog(locale)), (
+        "run: pybabel compile -d desk/translations")
 
 
 @pytest.mark.parametrize("locale", ["nb", "nn"])
