@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event, insert
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from desk.extensions import db
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "before_cursor_execute", _only_appends_together)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -48,6 +50,47 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+# Set on a connection's info while `together` is open.
+_TOGETHER = "desk.together"
+
+
+@contextmanager
+def together(session: Session) -> Iterator[None]:
+    """Send the INSERTs made inside to the database together, in the session's transaction.
+
+    For appends whose results nobody reads (a message's source and attachments,
+    an outbox row, events): on PostgreSQL they go out in one round trip
+    (psycopg's pipeline mode) instead of one each, and the block ends when the
+    server has run them all. SQLite runs in-process, so there they simply run.
+    Only INSERTs without RETURNING may run inside: a result read before the
+    round trip would be empty, so anything else fails loudly, on both databases.
+    An error of any INSERT is raised, as SQLAlchemy's error, when the block ends.
+    """
+    connection = session.connection()
+    connection.info[_TOGETHER] = True
+    try:
+        if connection.dialect.name != "postgresql":
+            yield
+            return
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        try:
+            with connection.connection.driver_connection.pipeline():
+                yield
+        except dbapi_error as exc:
+            raise DBAPIError.instance(None, None, exc, dbapi_error) from exc
+    finally:
+        del connection.info[_TOGETHER]
+
+
+def _only_appends_together(connection: Any, _cursor: Any, statement: str, _parameters: Any,
+                           context: Any, _executemany: bool) -> None:
+    if connection.info.get(_TOGETHER) and not (
+        context.isinsert and not context.compiled.effective_returning
+    ):
+        raise RuntimeError(f"only INSERTs without RETURNING may run inside together(): "
+                           f"{statement[:80]}")
 
 
 def is_postgres() -> bool:
@@ -84,7 +127,9 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
 
 @cache
 def _insert(model: Any) -> Any:
-    return insert(model.__table__)
+    # inline(): no RETURNING of the new ids, which nobody reads here (and which
+    # `together` could not give before its round trip).
+    return insert(model.__table__).inline()
 
 
 def insert_rows_returning_ids(

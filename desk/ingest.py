@@ -22,7 +22,7 @@ from desk.attachments import store_attachments
 from desk.channels import configured_kind, identity_kind, unknown_channel
 from desk.config import DeskConfig, current_config
 from desk.contacts import add_contact, normalise_address, resolve_contact
-from desk.database import insert_row, insert_rows, insert_rows_returning_ids, transaction
+from desk.database import insert_row, insert_rows, insert_rows_returning_ids, together, transaction
 from desk.extensions import db
 from desk.language import detect_language
 from desk.models import (
@@ -172,9 +172,13 @@ def _ingest(
         history.append(events.row(inquiry, EventKind.MESSAGE_RECEIVED, at=now,
                                   message_id=message_id, automatic=automatic or None))
     if receipt_id is not None:
-        enqueue(session, receipt_id, channel, now)
         history.append(events.row(inquiry, EventKind.RECEIPT_QUEUED, at=now))
-    events.record_all(session, history)
+    # What nobody reads back goes to the database in one round trip.
+    with together(session):
+        _store_content(session, message_id, msg)
+        if receipt_id is not None:
+            enqueue(session, receipt_id, channel, now)
+        events.record_all(session, history)
     return IngestResult(
         Outcome.CREATED if created else Outcome.THREADED,
         inquiry_id=inquiry.id,
@@ -199,8 +203,8 @@ def _store_message(
     author_id: int | None = None,
     receipt: dict[str, Any] | None = None,
 ) -> tuple[int, int | None]:
-    """Write the message, its source and its attachments, and the `receipt`
-    (an `outbound_row`) when there is one; the ids of the message and the receipt.
+    """Write the message, and the `receipt` (an `outbound_row`) when there is one;
+    the ids of the message and the receipt. `_store_content` writes the rest.
 
     The two messages are one INSERT: a round trip fewer for most new inquiries.
     A duplicate external id (a concurrent ingest won) fails here and rolls it all back.
@@ -227,10 +231,14 @@ def _store_message(
         message_id, receipt_id = insert_row(session, Message, **row), None
     else:
         message_id, receipt_id = insert_rows_returning_ids(session, Message, [row, receipt])
+    return message_id, receipt_id
+
+
+def _store_content(session: Session, message_id: int, msg: InboundMessage) -> None:
+    """The message's source, kept for audit and replay, and its attachments."""
     if msg.raw:
         insert_rows(session, MessageSource, [{"message_id": message_id, "raw": msg.raw}])
     store_attachments(session, message_id, msg.attachments)
-    return message_id, receipt_id
 
 
 def _note_from_unit(
@@ -254,6 +262,7 @@ def _note_from_unit(
     )
     message_id, _ = _store_message(session, channel, msg, judgement, received, inquiry.id,
                                    Direction.NOTE, address, author_id=author_id)
+    _store_content(session, message_id, msg)
     automatic = judgement.verdict is Verdict.NO_RECEIPT
     events.record(session, inquiry, EventKind.NOTE_ADDED, at=now, message_id=message_id,
                   by_mail=True, automatic=automatic or None)

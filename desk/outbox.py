@@ -22,7 +22,7 @@ from desk import events
 from desk.attachments import store
 from desk.channels import sender_for
 from desk.config import current_config
-from desk.database import insert_row, transaction
+from desk.database import insert_row, insert_rows, transaction
 from desk.extensions import db
 from desk.models import (
     Channel,
@@ -114,8 +114,8 @@ def outbound_row(
 
 def enqueue(session: Session, message_id: int, channel: Channel, now: datetime) -> None:
     """The outbox row that has the worker send the message `message_id`, due at once."""
-    insert_row(session, OutboxItem, message_id=message_id, channel_id=channel.id,
-               next_attempt_at=now)
+    insert_rows(session, OutboxItem, [{"message_id": message_id, "channel_id": channel.id,
+                                       "next_attempt_at": now}])
 
 
 @dataclass
