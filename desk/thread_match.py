@@ -61,7 +61,9 @@ _HOLDING = (
 
 
 def _by_headers(session: Session, msg: InboundMessage) -> ThreadMatch | None:
-    ids = [i for i in (msg.in_reply_to, *reversed(msg.references), *msg.reports_on) if i]
+    # In-Reply-To is usually the last of References too: ask for each id once.
+    ids = list(dict.fromkeys(
+        i for i in (msg.in_reply_to, *reversed(msg.references), *msg.reports_on) if i))
     if not ids:
         return None
     rows = session.execute(_HOLDING, {"ids": ids}).all()
