@@ -71,17 +71,29 @@ def together(session: Session) -> Iterator[None]:
     connection = session.connection()
     connection.info[_TOGETHER] = True
     try:
-        if connection.dialect.name != "postgresql":
+        driver = connection.connection.driver_connection
+        if not _can_pipeline(type(driver)):
             yield
             return
         dbapi_error = connection.dialect.loaded_dbapi.Error
         try:
-            with connection.connection.driver_connection.pipeline():
+            with driver.pipeline():
                 yield
         except dbapi_error as exc:
             raise DBAPIError.instance(None, None, exc, dbapi_error) from exc
     finally:
         del connection.info[_TOGETHER]
+
+
+@cache
+def _can_pipeline(driver: type) -> bool:
+    # psycopg 3 on libpq 14 or later (its binary package brings one); SQLite and
+    # other drivers run the statements one by one.
+    if not hasattr(driver, "pipeline"):
+        return False
+    from psycopg import Pipeline  # only installed with PostgreSQL support
+
+    return Pipeline.is_supported()
 
 
 def _only_appends_together(connection: Any, _cursor: Any, statement: str, _parameters: Any,
