@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from connectors.base import Attachment
+from desk.database import is_postgres
 from desk.errors import UnknownChannel
 from desk.extensions import db
 from desk.ingest import Outcome, ingest
@@ -272,3 +273,28 @@ def test_concurrent_first_messages_of_a_new_citizen_share_one_contact(app: Flask
     assert [r.outcome for r in results] == [Outcome.CREATED] * 4
     assert count(Contact) == 1
     assert count(Message, Message.direction == "inbound") == 4
+
+
+def test_on_postgresql_the_appends_of_a_mail_travel_together(app: Flask) -> None:
+    """The source, attachment rows, receipt's outbox row and events: one round trip."""
+    if not is_postgres():
+        pytest.skip("SQLite has no round trips to share")
+    pipelined: dict[str, bool] = {}
+
+    def note(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if statement.startswith("INSERT INTO"):
+            table = statement.split()[2]
+            status = connection.connection.driver_connection.pgconn.pipeline_status
+            pipelined[table] = pipelined.get(table, True) and status != 0
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        ingest(inbound(raw=b"From: kari@example.no\r\n\r\nHei",
+                       attachments=(Attachment("a.pdf", "application/pdf", b"%PDF-1.4"),)))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+    appends = ("message_sources", "attachments", "outbox", "events")
+    assert [table for table in appends if not pipelined.get(table)] == []
+    # What ingest reads back (the ids) is not pipelined.
+    assert pipelined["inquiries"] is False and pipelined["messages"] is False
