@@ -69,7 +69,8 @@ def together(session: Session) -> Iterator[None]:
     An error of any INSERT is raised, as SQLAlchemy's error, when the block ends.
     """
     connection = session.connection()
-    connection.info[_TOGETHER] = True
+    info = connection.info  # held: an invalidated connection would not hand it out again
+    info[_TOGETHER] = True
     try:
         driver = connection.connection.driver_connection
         if not _can_pipeline(type(driver)):
@@ -82,7 +83,7 @@ def together(session: Session) -> Iterator[None]:
         except dbapi_error as exc:
             raise DBAPIError.instance(None, None, exc, dbapi_error) from exc
     finally:
-        del connection.info[_TOGETHER]
+        info.pop(_TOGETHER, None)
 
 
 @cache

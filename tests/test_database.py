@@ -3,7 +3,7 @@
 import pytest
 from flask import Flask
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from desk.database import (
     insert_row,
@@ -103,3 +103,21 @@ def test_a_failed_insert_together_raises_sqlalchemys_error_and_keeps_nothing(
     with transaction() as session, together(session):
         insert_rows(session, Event, [_event(inquiry_id, "claimed")])
     assert db.session.scalar(select(Event.kind).where(Event.kind == "claimed")) == "claimed"
+
+
+def test_a_connection_lost_inside_together_is_raised_and_the_next_transaction_works(
+        app: Flask, make_inquiry) -> None:
+    if not is_postgres():
+        pytest.skip("a server to lose")
+    inquiry_id = make_inquiry().id
+    with pytest.raises(OperationalError), transaction() as session:
+        pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with db.engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            other.commit()
+        with together(session):
+            insert_rows(session, Event, [_event(inquiry_id, "claimed")])
+    db.session.remove()
+    with transaction() as session, together(session):
+        insert_rows(session, Event, [_event(inquiry_id, "viewed")])
+    assert db.session.scalar(select(Event.kind).where(Event.kind == "viewed")) == "viewed"
