@@ -99,10 +99,11 @@ def run(url: str, count: int) -> dict[str, object]:
                 # the disk writing back what the first wrote.
                 if n % 2:
                     floor_time = floor_seconds(floor, chunk)
-                    rounds.append((ingest_seconds(chunk, outcomes), floor_time))
+                    ingest_time = ingest_seconds(chunk, outcomes)
                 else:
                     ingest_time = ingest_seconds(chunk, outcomes)
-                    rounds.append((ingest_time, floor_seconds(floor, chunk)))
+                    floor_time = floor_seconds(floor, chunk)
+                rounds.append((ingest_time, floor_time))
             db.session.remove()
             db.engine.dispose()
     elapsed, floor_elapsed = (sum(column) for column in zip(*rounds, strict=True))
