@@ -172,7 +172,10 @@ class _History:
                 "telegram": lambda: str(100000000 + contact.id * 7),
                 "facebook": lambda: str(2400000000000000 + contact.id * 13),
                 "webchat": lambda: f"chat-{uuid.UUID(int=self.rng.getrandbits(128))}",
-                "phone": lambda: f"+479{self.rng.randrange(10**6, 10**7):07d}",
+                # Made from the id, as the others are: random numbers collided now and
+                # then (the unique identity key), depending on the clock at seeding.
+                # 7919 is prime to 10**7, so no two contacts share a number.
+                "phone": lambda: f"+479{(contact.id * 7919 + 1234567) % 10**7:07d}",
             }[kind.value]()
             self.identities[key] = value
             self.session.add(ContactIdentity(contact_id=contact.id, kind=kind, value=value))
