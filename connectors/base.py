@@ -13,6 +13,12 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 
+def N_(message: str) -> str:
+    """Mark a fixed sentence a connector puts in `InboundMessage.notes` for translation;
+    the desk translates it where it is shown (connectors know nothing of Babel)."""
+    return message
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file that came with or goes with a message."""
@@ -67,6 +73,13 @@ class InboundMessage:
     is_delivery_report: bool = False
     # The undecoded source, kept for audit and replay where the channel has one.
     raw: bytes | None = None
+    # What makes this message itself, for a channel whose ids are not always unique
+    # (mailers reuse Message-IDs): the same `external_id` with another fingerprint
+    # is another message. None where the channel's id is trustworthy on its own.
+    fingerprint: str | None = None
+    # What the connector had to work around to read the message (no From, so the
+    # Reply-To was taken; ...), kept on the message for the agent to see.
+    notes: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
         """The first header of that (case-insensitive) name, or None."""
@@ -157,12 +170,14 @@ class Fetcher(Protocol):
     """
 
     def fetch(
-        self, cursor: Any, limit: int, is_known: Callable[[str], bool] | None = None
+        self, cursor: Any, limit: int,
+        is_known: Callable[[str, str | None], bool] | None = None,
     ) -> Iterator[Fetched]:
         """Yield at most `limit` new items after `cursor`, oldest first.
 
-        `is_known(external_id)` lets the connector skip what the desk has,
-        before downloading it.
+        `is_known(external_id, fingerprint)` lets the connector skip what the
+        desk has, before downloading it; it still acknowledges that item, since
+        the desk committed it (a crash may have come between commit and ack).
         """
         ...
 

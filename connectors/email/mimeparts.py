@@ -2,11 +2,15 @@
 
 Reads headers from `raw_items()` and decodes them with `decode`, so one odd
 header cannot stop the walk; a part that still fails becomes a raw attachment.
+An attached mail is cut from the source bytes as it was sent, not re-serialised.
 """
 
 from __future__ import annotations
 
+import base64
 import binascii
+import contextlib
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import message as email_message
@@ -16,15 +20,21 @@ from email.parser import BytesHeaderParser
 
 from connectors.base import Attachment
 from connectors.email.decode import (
+    clean_line,
+    clean_text,
     decode_bytes,
     decode_header_value,
     normalize_msgid,
     recover_8bit,
 )
+from connectors.email.source_map import map_sources
 
 _EXTENSIONS = {
     "message/rfc822": ".eml",
+    "message/global": ".eml",
     "message/delivery-status": ".txt",
+    "message/global-delivery-status": ".txt",
+    "message/global-headers": ".txt",
     "text/rfc822-headers": ".txt",
     "text/plain": ".txt",
     "text/html": ".html",
@@ -52,13 +62,34 @@ class Limits:
 
 @dataclass
 class Body:
-    """What the walk collected; `embedded_ids` are Message-IDs of attached mails."""
+    """What the walk collected, and what it reads with.
+
+    `embedded_ids` are Message-IDs of attached mails; `inline_text` is text of
+    named text parts shown inline (an MMS gateway's ``text_0.txt``), the body
+    when there is no other. `source` is the parsed bytes of `root`, to cut
+    attached mails from as they were sent; `codec` reads raw 8-bit header bytes.
+    """
 
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     embedded_ids: list[str] = field(default_factory=list)
+    inline_text: list[str] = field(default_factory=list)
     used_bytes: int = 0
+    codec: str | None = None
+    root: Message | None = None
+    source: bytes = b""
+    _sources: dict[int, bytes] | None = field(default=None, init=False, repr=False)
+
+    def source_of(self, part: Message) -> bytes | None:
+        """The body of `part` as it stands in `source`, or None if it cannot be found."""
+        if self._sources is None:  # only mails with an attached mail pay for this
+            self._sources = {}
+            if self.root is not None:
+                # Odd boundaries: what was mapped stands, the rest is re-serialised.
+                with contextlib.suppress(Exception):
+                    map_sources(self.root, self.source, self._sources)
+        return self._sources.get(id(part))
 
 
 def raw_header(part: Message, name: str) -> str | None:
@@ -70,19 +101,20 @@ def raw_header(part: Message, name: str) -> str | None:
     return None
 
 
-def header_param(raw_value: str | None, param: str) -> str | None:
-    """A parameter of a structured header, RFC 2231 and RFC 2047 encodings decoded."""
+def header_param(raw_value: str | None, param: str, codec: str | None = None) -> str | None:
+    """A parameter of a structured header, RFC 2231 and RFC 2047 encodings decoded;
+    `codec` reads raw 8-bit bytes (see `decode.header_codec`)."""
     if not raw_value:
         return None
     scratch = email_message.Message()  # compat32: keeps our already-recovered text as is
-    scratch["x"] = recover_8bit(re.sub(r"\r?\n(?=[ \t])", "", raw_value))
+    scratch["x"] = recover_8bit(re.sub(r"\r?\n(?=[ \t])", "", raw_value), codec)
     value = scratch.get_param(param, header="x")
     if isinstance(value, tuple):  # RFC 2231: (charset, language, %-decoded latin-1 text)
         charset, _, text = value
         value = decode_bytes(text.encode("latin-1", "replace"), charset)
     if not isinstance(value, str):
         return None
-    return decode_header_value(value) if "=?" in value else value.strip()
+    return decode_header_value(value, codec) if "=?" in value else value.strip()
 
 
 def content_type(part: Message) -> str:
@@ -92,17 +124,19 @@ def content_type(part: Message) -> str:
         return "text/plain"
 
 
-def _filename(part: Message) -> str | None:
-    name = header_param(raw_header(part, "content-disposition"), "filename") or header_param(
-        raw_header(part, "content-type"), "name"
-    )
-    if not name:
-        return None
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name.replace("\\", "/")).rsplit("/", 1)[-1].strip()
-    return name[:255] or None
+def _filename(part: Message, codec: str | None) -> str | None:
+    disposition, ctype = raw_header(part, "content-disposition"), raw_header(part, "content-type")
+    name = header_param(disposition, "filename", codec) or header_param(ctype, "name", codec)
+    return _safe_name(name) if name else None
 
 
-def _payload(part: Message) -> bytes:
+def _safe_name(name: str) -> str | None:
+    """The last path segment of a sender's file name, on one line, at most 255 characters."""
+    return clean_line(name.replace("\\", "/").rsplit("/", 1)[-1])[:255] or None
+
+
+def part_bytes(part: Message) -> bytes:
+    """The content of a leaf part, its transfer encoding undone."""
     try:
         data = part.get_payload(decode=True)
     except Exception:
@@ -141,12 +175,14 @@ def _attach(body: Body, limits: Limits, att: Attachment) -> None:
 
 
 def _default_name(ctype: str, index: int, hint: str | None = None) -> str:
-    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "", hint or "")[:80].strip() or f"part-{index}"
+    stem = re.sub(r'[\\/:*?"<>|]', "", clean_line(hint or ""))[:80].strip() or f"part-{index}"
     return stem + _EXTENSIONS.get(ctype, ".bin")
 
 
+# uuencoded files pasted into a text part, and their base64 cousin (`uuencode -m`).
 _UU_BLOCK = re.compile(
-    r"^begin [0-7]{3,4} (?P<name>[^\r\n]+)\r?\n(?P<data>.*?)^end\s*$", re.MULTILINE | re.DOTALL
+    r"^begin(?P<b64>-base64)? [0-7]{3,4} (?P<name>[^\n]+)\n(?P<data>.*?)^(?(b64)====|end)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
 )
 
 
@@ -166,16 +202,26 @@ def _uudecode(block: str) -> bytes:
     return bytes(out)
 
 
+def _uu_attachment(match: re.Match[str]) -> Attachment:
+    name = _safe_name(match["name"]) or "uuencoded.bin"
+    if match["b64"]:
+        digits = re.sub(r"[^A-Za-z0-9+/]", "", match["data"])
+        digits = digits[: len(digits) - (len(digits) % 4 == 1)]  # a lone sextet is no byte
+        data = binascii.a2b_base64(digits + "=" * (-len(digits) % 4))
+    else:
+        data = _uudecode(match["data"])
+    ctype = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
+    return Attachment(name, ctype, data)
+
+
 def _text_part(body: Body, limits: Limits, ctype: str, text: str) -> None:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = clean_text(text)
     if ctype == "text/html":
         body.html.append(text)
         return
-    for match in _UU_BLOCK.finditer(text):  # uuencoded files pasted into the body
-        name = match.group("name").strip().rsplit("/", 1)[-1]
-        data = _uudecode(match["data"])
-        _attach(body, limits, Attachment(name, "application/octet-stream", data))
-    if "begin " in text:
+    if "begin" in text and _UU_BLOCK.search(text):
+        for match in _UU_BLOCK.finditer(text):
+            _attach(body, limits, _uu_attachment(match))
         text = re.sub(r"\n{3,}", "\n\n", _UU_BLOCK.sub("", text)).strip("\n")
     body.plain.append(text)
 
@@ -190,15 +236,16 @@ def _leaf(part: Message, body: Body, limits: Limits, index: int, related: bool) 
     if ctype.startswith("multipart/"):
         ctype = "text/plain"  # a multipart without a usable boundary: read it as text
     disposition = _disposition(part)
-    filename = _filename(part)
+    filename = _filename(part, body.codec)
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
-        charset = header_param(raw_header(part, "content-type"), "charset")
-        _text_part(body, limits, ctype, decode_bytes(_payload(part), charset))
+        _text_part(body, limits, ctype, _decoded(part))
         return
+    if ctype == "text/plain" and disposition != "attachment":
+        body.inline_text.append(clean_text(_decoded(part)))
     if ctype.startswith("message/") or ctype == "text/rfc822-headers":
         data, hint = _embedded(part, body, ctype)
     else:
-        data, hint = _payload(part), None
+        data, hint = part_bytes(part), None
     content_id = normalize_msgid(raw_header(part, "content-id"))
     inline = disposition == "inline" or (
         not disposition and bool(content_id) and (related or ctype.startswith("image/"))
@@ -207,26 +254,64 @@ def _leaf(part: Message, body: Body, limits: Limits, index: int, related: bool) 
     _attach(body, limits, Attachment(name, ctype, data, content_id, inline and bool(content_id)))
 
 
+def _decoded(part: Message) -> str:
+    return decode_bytes(part_bytes(part), header_param(raw_header(part, "content-type"), "charset"))
+
+
+# The returned mail's id in a delivery-status block (RFC 3464 and RFC 6533).
+_ORIGINAL_ID = re.compile(rb"^(?:X-)?Original-Message-ID:[ \t]*(.*)$", re.I | re.M)
+
+
 def _embedded(part: Message, body: Body, ctype: str) -> tuple[bytes, str | None]:
-    """Bytes of an attached mail or report block, noting the Message-IDs it carries."""
+    """Bytes of an attached mail or report block as they were sent, noting the
+    Message-IDs it carries."""
     payload = part.get_payload()
-    if ctype == "message/delivery-status" and isinstance(payload, list):
-        lines: list[str] = []
-        for block in payload:
-            for key, value in block.raw_items():
-                lines.append(f"{key}: {recover_8bit(str(value))}")
-                if key.lower() in ("original-message-id", "x-original-message-id"):
-                    body.embedded_ids.append(normalize_msgid(str(value)) or "")
-            lines.append("")
-        return "\n".join(lines).encode("utf-8"), "delivery-status"
+    if ctype in ("message/delivery-status", "message/global-delivery-status"):
+        data = _as_sent(part, body)
+        if data is None:
+            data = _status_lines(payload if isinstance(payload, list) else [])
+        ids = (normalize_msgid(m.decode("utf-8", "replace")) for m in _ORIGINAL_ID.findall(data))
+        body.embedded_ids.extend(i for i in ids if i)
+        return data, "delivery-status"
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-        inner = payload[0]
-        body.embedded_ids.append(normalize_msgid(raw_header(inner, "message-id")) or "")
-        return _message_bytes(inner), decode_header_value(raw_header(inner, "subject"))
-    data = _payload(part)
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(data)
-    body.embedded_ids.append(normalize_msgid(headers.get("message-id")) or "")
-    return data, "original-headers" if ctype == "text/rfc822-headers" else None
+        data = _as_sent(part, body)
+        if data is None:
+            data = _message_bytes(payload[0])
+        headers = _header_block(data)
+        body.embedded_ids.append(normalize_msgid(raw_header(headers, "message-id")) or "")
+        return data, decode_header_value(raw_header(headers, "subject"))
+    data = part_bytes(part)
+    body.embedded_ids.append(normalize_msgid(raw_header(_header_block(data), "message-id")) or "")
+    return data, "original-headers" if ctype.endswith("-headers") else None
+
+
+def _as_sent(part: Message, body: Body) -> bytes | None:
+    """The body of `part` byte for byte from the source, undoing a transfer encoding
+    (which RFC 2046 forbids on message/rfc822, and mailers use anyway)."""
+    data = body.source_of(part)
+    encoding = (raw_header(part, "content-transfer-encoding") or "").strip().lower()
+    if data is None or encoding not in ("base64", "quoted-printable"):
+        return data
+    try:
+        return base64.b64decode(data) if encoding == "base64" else binascii.a2b_qp(data)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _status_lines(blocks: list[Message]) -> bytes:
+    """A delivery-status part written out from its parsed blocks."""
+    fields = ("\n".join(f"{k}: {recover_8bit(str(v))}" for k, v in b.raw_items()) for b in blocks)
+    return "\n\n".join(fields).encode("utf-8")
+
+
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
+def _header_block(data: bytes) -> Message:
+    """The header fields at the start of `data`, read without parsing the rest."""
+    end = _BLANK_LINE.search(data)
+    head = data[: end.start()] if end else data
+    return BytesHeaderParser(policy=policy.compat32).parsebytes(head)
 
 
 def walk(part: Message, body: Body, limits: Limits, related: bool = False) -> Body:
@@ -241,7 +326,7 @@ def walk(part: Message, body: Body, limits: Limits, related: bool = False) -> Bo
     try:
         _leaf(part, body, limits, index, related)
     except Exception as exc:  # keep the bytes of a part we could not read, say why
-        data = _payload(part)
+        data = part_bytes(part)
         body.attachments.append(Attachment(f"part-{index}.bin", "application/octet-stream", data))
         body.plain.append(f"[part {index} could not be read: {type(exc).__name__}]")
     return body

@@ -8,6 +8,8 @@ so the desk can keep the bytes in quarantine. It never raises anything else.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import Message
@@ -15,17 +17,28 @@ from email.policy import EmailPolicy, linesep_splitter
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 
-from connectors.base import InboundMessage
+from connectors.base import N_, InboundMessage
 from connectors.email.decode import (
     decode_header_value,
+    header_codec,
+    lookup_codec,
     msgid_list,
     normalize_msgid,
     recover_8bit,
     synthetic_msgid,
 )
+from connectors.email.fingerprint import header_fingerprint
 from connectors.email.htmltext import html_to_text
-from connectors.email.mimeparts import Body, Limits, content_type, header_param, raw_header, walk
-from connectors.email.report import is_delivery_report, quoted_message_ids
+from connectors.email.mimeparts import (
+    Body,
+    Limits,
+    content_type,
+    header_param,
+    part_bytes,
+    raw_header,
+    walk,
+)
+from connectors.email.report import is_bounce_daemon, is_delivery_report, quoted_message_ids
 
 # Headers kept for the desk's loop guards and bounce handling (lower-case names).
 LOOP_GUARD_HEADERS = (
@@ -44,6 +57,12 @@ LOOP_GUARD_HEADERS = (
     "feedback-id",
     "content-type",
 )
+# Notes on what the parser worked around, kept with the message for the agent.
+# Fixed sentences, marked for translation (N_) where the desk shows them.
+NOTE_JUNK_SKIPPED = N_("Lines of junk before the mail's header were skipped.")
+NOTE_FROM_REPLY_TO = N_("The mail had no usable From; the sender is taken from Reply-To.")
+NOTE_FROM_SENDER = N_("The mail had no usable From; the sender is taken from Sender.")
+NOTE_MADE_UP_ID = N_("The mail had no Message-ID; the desk made one up.")
 _ADDRESS = re.compile(r"[^\s<>\"',;:()\[\]]+@[^\s<>\"',;:()\[\]]+")
 
 
@@ -71,31 +90,58 @@ def parse_message(
     raw = bytes(raw or b"")
     if not raw.strip():
         raise UnparseableMail("empty message")
-    msg = _parse_mime(_repair_header_block(raw))
+    source, skipped = _skip_junk_lines(raw)
+    source = _repair_header_block(source)
+    msg = _parse_mime(source)
     if not list(msg.raw_items()):
         raise UnparseableMail("no header block")
+    notes = [NOTE_JUNK_SKIPPED] if skipped else []
+    limits = Limits(max_bytes, max_attachment_bytes)
     try:
-        return _build(msg, raw, channel, Limits(max_bytes, max_attachment_bytes))
+        return _build(_Mail(msg, source, raw, notes), channel, limits)
     except UnparseableMail:
         raise
     except Exception as exc:  # last line of defence: quarantine rather than crash the fetch
         raise UnparseableMail(f"cannot read message: {type(exc).__name__}: {exc}") from exc
 
 
+_FIELD = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:")
 _HEADER_LINE = re.compile(rb"^(?:[\x21-\x39\x3b-\x7e]+[ \t]*:|[ \t]|From )")
+# What the stdlib takes as a header line: no space before the colon.
+_STDLIB_HEADER_LINE = re.compile(rb"^(?:[\x21-\x39\x3b-\x7e]+:|[ \t]|From )")
+_SPACE_BEFORE_COLON = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_MAX_JUNK_LINES = 5
+
+
+def _skip_junk_lines(raw: bytes) -> tuple[bytes, int]:
+    """Drop the few lines before the first header field that scanners, mbox tools and
+    broken gateways leave (``>From ...``, ``Return-path <...>``, a blank line), which
+    would otherwise end the header block before it starts; and how many."""
+    if _FIELD.match(raw):
+        return raw, 0
+    start = 0
+    for skipped in range(1, _MAX_JUNK_LINES + 1):
+        start = raw.find(b"\n", start) + 1
+        if not start:
+            break
+        if _FIELD.match(raw, start):
+            return raw[start:], skipped
+    return raw, 0  # not a few stray lines: leave it to the parser
 
 
 def _repair_header_block(raw: bytes) -> bytes:
-    """Indent stray lines inside the header block, so they read as the folded
-    continuation they usually are instead of ending the headers there."""
+    """Mend a header block the stdlib would end early: indent stray lines, so they read
+    as the folded continuation they usually are, and drop the space before a colon
+    (``Subject : ...``, RFC 822's obsolete syntax)."""
     end = _BLANK_LINE.search(raw)
     if end is None:
         return raw
     lines = raw[: end.start()].split(b"\n")
-    if not _HEADER_LINE.match(lines[0]) or all(_HEADER_LINE.match(line) for line in lines):
+    if not _HEADER_LINE.match(lines[0]) or all(_STDLIB_HEADER_LINE.match(ln) for ln in lines):
         return raw
     fixed = [lines[0], *(ln if _HEADER_LINE.match(ln) else b" " + ln for ln in lines[1:])]
+    fixed = [_SPACE_BEFORE_COLON.sub(rb"\1:", ln) for ln in fixed]
     return b"\n".join(fixed) + raw[end.start() :]
 
 
@@ -138,31 +184,93 @@ def _parse_mime(raw: bytes) -> Message:
         raise UnparseableMail(f"MIME parser failed: {type(exc).__name__}: {exc}") from exc
 
 
-def _addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class _Mail:
+    """One mail being read: the parse, the bytes it was parsed from (junk lines
+    dropped, header block mended), the bytes as delivered, and what was mended."""
+
+    msg: Message
+    source: bytes
+    raw: bytes
+    notes: list[str]
+
+
+def _addresses(msg: Message, codec: str | None, *names: str) -> list[tuple[str, str]]:
     """(decoded name, lower-case address) pairs from address headers, in order."""
     found: list[tuple[str, str]] = []
     for key, value in msg.raw_items():
         if key.lower() not in names:
             continue
-        text = recover_8bit(re.sub(r"\r?\n(?=[ \t])", "", str(value)))
-        pairs = [(n, a) for n, a in getaddresses([text]) if "@" in a]
+        text = recover_8bit(re.sub(r"\r?\n(?=[ \t])", "", str(value)), codec)
+        pairs = [(n, a) for n, a in getaddresses([text]) if _usable(a)]
         if not pairs:  # getaddresses gives up on broken quoting; find bare addresses
             pairs = [("", a) for a in _ADDRESS.findall(text)]
-        found.extend((decode_header_value(n), a.strip().lower()) for n, a in pairs)
+        found.extend((decode_header_value(n, codec), a.strip().lower()) for n, a in pairs)
     return found
 
 
-def _sender(msg: Message) -> tuple[str, str]:
+def _usable(address: str) -> bool:
+    local, at, domain = address.strip().rpartition("@")
+    return bool(at and local and domain)
+
+
+def _sender(msg: Message, codec: str | None, notes: list[str]) -> tuple[str, str]:
+    """The sender's name and address: From, else Reply-To or Sender, noting that.
+
+    A bounce daemon with no domain (``MAILER-DAEMON``) is a sender; a From with no
+    address (``undisclosed``, a name alone, empty) is not: the mail is still
+    answerable when Reply-To or Sender gives an address.
+    """
+    found = _addresses(msg, codec, "from") or _bounce_daemon(msg, codec)
+    if found:
+        return found[0]
+    for header, note in (("reply-to", NOTE_FROM_REPLY_TO), ("sender", NOTE_FROM_SENDER)):
+        found = _addresses(msg, codec, header)
+        if found:
+            notes.append(note)
+            return found[0]
     if raw_header(msg, "from") is None and raw_header(msg, "sender") is None:
         raise UnparseableMail("no From header")
-    for header in ("from", "sender"):
-        found = _addresses(msg, header)
-        if found:
-            return found[0]
-        bare = decode_header_value(raw_header(msg, header)).strip().lower()
-        if bare and " " not in bare:  # "MAILER-DAEMON" with no domain is still a sender
-            return "", bare
     raise UnparseableMail("no sender address in From")
+
+
+def _bounce_daemon(msg: Message, codec: str | None) -> list[tuple[str, str]]:
+    """``MAILER-DAEMON`` with no domain, as a local bounce writes its From."""
+    text = decode_header_value(raw_header(msg, "from"), codec)
+    pairs = getaddresses([text]) or [("", text)]
+    return [(n, a.lower()) for n, a in pairs if is_bounce_daemon(a)][:1]
+
+
+def _header_codec(msg: Message) -> str | None:
+    """The codec for raw 8-bit bytes in this mail's headers (None: there are none, or
+    they are UTF-8), read from all of them at once with the charsets the mail declares,
+    and with its unlabelled text, which the same mailer wrote in the same charset."""
+    parts = list(_own_parts(msg))
+    values = [str(v) for part in parts for _, v in part.raw_items()]
+    if all(v.isascii() for v in values):  # nearly every mail: no detection
+        return None
+    labels = [header_param(raw_header(p, "content-type"), "charset") for p in parts]
+    worded = (m.group(1) for v in values for m in _WORD_CHARSET.finditer(v))
+    unlabelled = [
+        part_bytes(p)[:_CONTEXT_BYTES]
+        for p, label in zip(parts, labels, strict=True)
+        if content_type(p).startswith("text/") and not lookup_codec(label)
+    ]
+    return header_codec(values, [c for c in (*labels, *worded) if c], unlabelled)
+
+
+_WORD_CHARSET = re.compile(r"=\?([^?\s*]+)[^?\s]*\?[bBqQ]\?")
+_CONTEXT_BYTES = 4096
+
+
+def _own_parts(part: Message) -> Iterator[Message]:
+    """`part` and the parts inside it, but not the parts of attached mails."""
+    yield part
+    payload = part.get_payload()
+    if isinstance(payload, list) and not content_type(part).startswith("message/"):
+        for child in payload:
+            if isinstance(child, Message):
+                yield from _own_parts(child)
 
 
 def _date(msg: Message) -> datetime | None:
@@ -176,9 +284,9 @@ def _date(msg: Message) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _headers(msg: Message) -> tuple[tuple[str, str], ...]:
+def _headers(msg: Message, codec: str | None) -> tuple[tuple[str, str], ...]:
     return tuple(
-        (key.lower(), decode_header_value(str(value)))
+        (key.lower(), decode_header_value(str(value), codec))
         for key, value in msg.raw_items()
         if key.lower() in LOOP_GUARD_HEADERS
     )
@@ -189,18 +297,32 @@ def _text(body: Body, max_bytes: int | None) -> tuple[str, str | None]:
     text = "\n\n".join(p.strip("\n") for p in body.plain if p.strip())
     if not text and html:
         text = html_to_text(html)
+    if not text and not body.plain:  # a phone's MMS gateway sends the text as text_0.txt
+        text = "\n\n".join(p.strip("\n") for p in body.inline_text if p.strip())
     if max_bytes is not None and len(text) > max_bytes:
         text = text[:max_bytes] + "\n[... text cut at the size limit]"
     return text, html
 
 
-def _build(msg: Message, raw: bytes, channel: str, limits: Limits) -> InboundMessage:
-    sender_name, sender_address = _sender(msg)
-    body = walk(msg, Body(), limits)
+def _external_id(mail: _Mail, fingerprint: str) -> str:
+    found = normalize_msgid(raw_header(mail.msg, "message-id"))
+    if found:
+        return found
+    mail.notes.append(NOTE_MADE_UP_ID)
+    end = _BLANK_LINE.search(mail.source)
+    return synthetic_msgid(fingerprint, mail.source[end.end() :] if end else b"")
+
+
+def _build(mail: _Mail, channel: str, limits: Limits) -> InboundMessage:
+    msg, notes = mail.msg, mail.notes
+    codec = None if mail.source.isascii() else _header_codec(msg)  # isascii runs at memory speed
+    sender_name, sender_address = _sender(msg, codec, notes)
+    body = walk(msg, Body(codec=codec, root=msg, source=mail.source), limits)
     text, html = _text(body, limits.max_bytes)
-    headers = _headers(msg)
-    subject = decode_header_value(raw_header(msg, "subject"))
-    external_id = normalize_msgid(raw_header(msg, "message-id")) or synthetic_msgid(raw)
+    headers = _headers(msg, codec)
+    subject = decode_header_value(raw_header(msg, "subject"), codec)
+    fingerprint = header_fingerprint(msg)
+    external_id = _external_id(mail, fingerprint)
     report = is_delivery_report(
         content_type(msg),
         header_param(raw_header(msg, "content-type"), "report-type"),
@@ -220,12 +342,14 @@ def _build(msg: Message, raw: bytes, channel: str, limits: Limits) -> InboundMes
         received_at=_date(msg),
         in_reply_to=next(iter(msgid_list(raw_header(msg, "in-reply-to"))), None),
         references=msgid_list(" ".join(_all(msg, "references"))),
-        recipients=tuple(dict.fromkeys(a for _, a in _addresses(msg, "to", "cc"))),
+        recipients=tuple(dict.fromkeys(a for _, a in _addresses(msg, codec, "to", "cc"))),
         attachments=tuple(body.attachments),
         headers=headers,
         reports_on=tuple(dict.fromkeys(i for i in reported if i and i != external_id)),
         is_delivery_report=report,
-        raw=raw,
+        raw=mail.raw,
+        fingerprint=fingerprint,
+        notes=tuple(notes),
     )
 
 
