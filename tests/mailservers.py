@@ -7,6 +7,7 @@ down after it. Re-export the fixtures in a conftest.py to use them:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import shutil
@@ -31,6 +32,8 @@ IMAP_PASSWORD = "demopass"
 SMTP_USER = "post@kommune.example"
 SMTP_PASSWORD = "hemmelig"
 SMTP_TOKEN = "ya29.gyldig-token"
+# How long `slow_smtp_server` takes to answer DATA: a busy relay.
+SLOW_DATA_SECONDS = 1.5
 
 
 def free_port() -> int:
@@ -157,10 +160,12 @@ class SmtpServer(NamedTuple):
 
 class _Collector:
     """Accepts everything except recipients whose local part starts with
-    ``tempfail`` (451 at RCPT) or ``reject`` (550 at RCPT)."""
+    ``tempfail`` (451 at RCPT) or ``reject`` (550 at RCPT). With `data_delay` it
+    waits that long after the data before accepting the mail with 250."""
 
-    def __init__(self, messages: list[ReceivedMail]) -> None:
+    def __init__(self, messages: list[ReceivedMail], data_delay: float = 0.0) -> None:
         self.messages = messages
+        self.data_delay = data_delay
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -172,6 +177,7 @@ class _Collector:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.data_delay)
         data = envelope.original_content or envelope.content
         self.messages.append(ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos), data))
         return "250 Message accepted for delivery"
@@ -199,9 +205,11 @@ def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult
     return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
 
 
-def _aiosmtpd(collector: type[_Collector] = _Collector, **tls: object) -> Iterator[SmtpServer]:
+def _aiosmtpd(collector: type[_Collector] = _Collector, data_delay: float = 0.0,
+              **tls: object) -> Iterator[SmtpServer]:
     messages: list[ReceivedMail] = []
-    controller = Controller(collector(messages), hostname=HOST, port=free_port(), **tls)
+    controller = Controller(collector(messages, data_delay), hostname=HOST, port=free_port(),
+                            **tls)
     controller.start()
     try:
         yield SmtpServer(HOST, controller.port, messages)
@@ -214,6 +222,13 @@ def smtp_server() -> Iterator[SmtpServer]:
     """An aiosmtpd server without TLS or AUTH that keeps what it receives in
     `messages`. Recipients ``tempfail*@...`` get 451 and ``reject*@...`` get 550."""
     yield from _aiosmtpd()
+
+
+@pytest.fixture
+def slow_smtp_server() -> Iterator[SmtpServer]:
+    """Like `smtp_server`, but it takes SLOW_DATA_SECONDS to accept each mail after
+    its data, as a busy relay does. Several clients are served at the same time."""
+    yield from _aiosmtpd(data_delay=SLOW_DATA_SECONDS)
 
 
 @pytest.fixture
