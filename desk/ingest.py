@@ -6,6 +6,7 @@ receipt into the outbox, and the events. Only after it has committed may the
 connector acknowledge the message at its source.
 """
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,15 +15,16 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from connectors.base import InboundMessage
-from desk import events, loopguard, privacy, sla
+from desk import events, loopguard, normalise, privacy, sla
 from desk.attachments import store_attachments
 from desk.channels import configured_kind, identity_kind, unknown_channel
 from desk.config import DeskConfig, current_config
 from desk.contacts import add_contact, normalise_address, resolve_contact
 from desk.database import insert_row, insert_rows, insert_rows_returning_ids, together, transaction
+from desk.errors import N_
 from desk.extensions import db
 from desk.language import detect_language
 from desk.models import (
@@ -89,24 +91,31 @@ class NewInquiry:
 
 
 def ingest(
-    msg: InboundMessage, now: datetime | None = None, *, receipts: bool = True
+    msg: InboundMessage,
+    now: datetime | None = None,
+    *,
+    receipts: bool = True,
+    override_guard: bool = False,
 ) -> IngestResult:
     """Take in one message; safe to call again with the same message.
 
     `receipts=False` sends no receipt whatever the channel says: for mail
-    imported from an archive, whose senders wrote long ago.
+    imported from an archive, whose senders wrote long ago. `override_guard`
+    takes in what a guard would drop (an admin replaying a dropped item), as a
+    message no human wrote: no receipt, nothing reopened.
     """
     config = current_config()
     now = now or utcnow()
+    msg = normalise.inbound(msg)
     sender = _Sender.of(msg, config)
     for attempt in (1, 2):
         try:
             with transaction() as session:
-                return _ingest(session, config, msg, sender, now, receipts)
+                return _ingest(session, config, msg, sender, now, receipts, override_guard)
         except IntegrityError:
             # The unique key on (channel, external id) is the dedupe guarantee: a
             # concurrent ingest of the same message won the race.
-            seen = _seen(db.session, msg, sender, now)
+            _, seen = _identify(db.session, msg, sender, now)
             if seen.message_id is not None:
                 return _duplicate(seen)
             # Another unique key (a new contact's identity written by a concurrent
@@ -123,14 +132,13 @@ def _ingest(
     sender: "_Sender",
     now: datetime,
     receipts: bool,
+    override_guard: bool,
 ) -> IngestResult:
-    seen = _seen(session, msg, sender, now)
+    msg, seen = _identify(session, msg, sender, now)
     if seen.message_id is not None:  # the common re-fetch, answered without doing the work again
         return _duplicate(seen)
-    if seen.tombstoned:
-        return IngestResult(Outcome.DROPPED, reason="deleted earlier; not taken in again")
     channel = seen.channel
-    judgement = loopguard.judge(msg, _guard_context(config))
+    judgement = _judge(msg, seen, config, override_guard)
     if judgement.verdict is Verdict.DROP:
         log.info("dropped %s on %s: %s", msg.external_id, channel.name, judgement.reason)
         return IngestResult(Outcome.DROPPED, reason=judgement.reason)
@@ -222,6 +230,8 @@ def _store_message(
         "text": msg.text,
         "html": sanitize_html(msg.html) if msg.html else None,
         "in_reply_to": msg.in_reply_to,
+        "fingerprint": msg.fingerprint,
+        "intake_notes": "\n".join(msg.notes) or None,
         "verdict": judgement.verdict,
         "verdict_reason": judgement.reason,
         "automatic": judgement.verdict is Verdict.NO_RECEIPT,
@@ -398,15 +408,29 @@ def _wants_receipt(
     return receipt_allowed(sent, config)
 
 
-def _guard_context(config: DeskConfig) -> loopguard.GuardContext:
+def _judge(
+    msg: InboundMessage, seen: "_Seen", config: DeskConfig, override_guard: bool
+) -> loopguard.Judgement:
+    """The loop guards' verdict; a message deleted on purpose is dropped too.
+
+    With `override_guard` (an admin's replay) a drop becomes "a machine wrote it".
+    """
+    if seen.tombstoned:
+        judgement = loopguard.Judgement(Verdict.DROP, "deleted earlier; not taken in again")
+    else:
+        judgement = loopguard.judge(msg, _guard_context(config, seen.sent_by_us))
+    if override_guard and judgement.verdict is Verdict.DROP:
+        return loopguard.Judgement(Verdict.NO_RECEIPT, f"taken in by an admin: {judgement.reason}")
+    return judgement
+
+
+def _guard_context(config: DeskConfig, sent_by_us: bool) -> loopguard.GuardContext:
     own = {
         str(cfg.options.get("address", "")).lower()
         for cfg in config.channels
         if cfg.options.get("address")
     }
-    return loopguard.GuardContext(
-        own_message_id_domain=config.message_id_domain, own_addresses=frozenset(own)
-    )
+    return loopguard.GuardContext(own_addresses=frozenset(own), sent_by_us=sent_by_us)
 
 
 @dataclass(frozen=True)
@@ -431,15 +455,24 @@ class _Seen:
     message_id: int | None  # the message, when the desk has it
     inquiry_id: int | None
     reference: str | None
+    fingerprint: str | None  # of the message the desk has under this id
     tombstoned: bool  # deleted on purpose: never taken in again
+    sent_by_us: bool  # the id is one the desk gave a message it sent
     contact: Contact | None  # the contact the identity row names (maybe merged since)
     receipts_last_hour: int  # automatic messages sent to that contact in the last hour
 
+    def is_other_than(self, msg: InboundMessage) -> bool:
+        """The desk has another message under `msg`'s id (a mailer reused it)."""
+        return (self.message_id is not None and self.fingerprint is not None
+                and msg.fingerprint is not None and self.fingerprint != msg.fingerprint)
 
+
+_Own = aliased(Message)
 # Built once: constructing an ORM statement costs about as much as running it.
 _SEEN = (
-    select(Channel, Message.id, Message.inquiry_id, Inquiry.reference, ExternalIdTombstone.id,
-           Contact, receipts_since(Contact.id, bindparam("window_start")))
+    select(Channel, Message.id, Message.inquiry_id, Inquiry.reference, Message.fingerprint,
+           ExternalIdTombstone.id, _Own.id, Contact,
+           receipts_since(Contact.id, bindparam("window_start")))
     .outerjoin(Message, and_(Message.channel_id == Channel.id,
                              Message.external_id == bindparam("external_id")))
     .outerjoin(Inquiry, Inquiry.id == Message.inquiry_id)
@@ -447,6 +480,9 @@ _SEEN = (
         ExternalIdTombstone.channel_id == Channel.id,
         ExternalIdTombstone.external_id == bindparam("external_id"),
     ))
+    # On any channel: our mail can come back to another mailbox than it left from.
+    .outerjoin(_Own, and_(_Own.external_id == bindparam("external_id"),
+                          _Own.direction.in_((Direction.OUTBOUND, Direction.NOTIFICATION))))
     .outerjoin(ContactIdentity, and_(ContactIdentity.kind == bindparam("kind"),
                                      ContactIdentity.value == bindparam("address")))
     .outerjoin(Contact, Contact.id == ContactIdentity.contact_id)
@@ -463,9 +499,31 @@ def _seen(session: Session, msg: InboundMessage, sender: _Sender, now: datetime)
     }).first()
     if row is None:
         raise unknown_channel(msg.channel)
-    channel, message_id, inquiry_id, reference, tombstone_id, contact, receipts = row
-    return _Seen(channel, message_id, inquiry_id, reference, tombstone_id is not None,
-                 contact, receipts or 0)
+    (channel, message_id, inquiry_id, reference, fingerprint, tombstone_id, own_id, contact,
+     receipts) = row
+    return _Seen(channel, message_id, inquiry_id, reference, fingerprint,
+                 tombstone_id is not None, own_id is not None, contact, receipts or 0)
+
+
+def _identify(
+    session: Session, msg: InboundMessage, sender: _Sender, now: datetime
+) -> tuple[InboundMessage, _Seen]:
+    """`msg` as the desk keeps it, and what the desk knows of it.
+
+    A different message under an id the desk already has (a mailer that reuses
+    Message-IDs) is kept under an id derived from its fingerprint, with a note,
+    so it is neither lost as a duplicate nor doubled when fetched again.
+    """
+    seen = _seen(session, msg, sender, now)
+    if not seen.is_other_than(msg):
+        return msg, seen
+    assert msg.fingerprint is not None
+    note = N_("Another message already had this message's id (its mailer reuses ids); "
+              "it is kept under an id of its own.")
+    msg = dataclasses.replace(msg, external_id=normalise.derived_id(msg.external_id,
+                                                                     msg.fingerprint),
+                              notes=(*msg.notes, note))
+    return msg, _seen(session, msg, sender, now)
 
 
 def _duplicate(seen: _Seen) -> IngestResult:
@@ -474,4 +532,5 @@ def _duplicate(seen: _Seen) -> IngestResult:
         inquiry_id=seen.inquiry_id,
         message_id=seen.message_id,
         reference=seen.reference,
+        reason="our own message came back" if seen.sent_by_us else "already taken in",
     )

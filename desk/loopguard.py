@@ -14,8 +14,10 @@ from desk.models import Verdict
 
 @dataclass(frozen=True)
 class GuardContext:
-    own_message_id_domain: str
     own_addresses: frozenset[str]
+    # The message's id is one the desk gave a message it sent. Never judged by the
+    # id's domain alone: a made-up or copied id may carry any domain.
+    sent_by_us: bool = False
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,7 @@ Filter = Callable[[InboundMessage, GuardContext], str | None]
 
 
 def _own_message(msg: InboundMessage, ctx: GuardContext) -> str | None:
-    if msg.external_id.lower().endswith("@" + ctx.own_message_id_domain.lower()):
-        return "our own message came back"
-    return None
+    return "our own message came back" if ctx.sent_by_us else None
 
 
 def _from_own_address(msg: InboundMessage, ctx: GuardContext) -> str | None:

@@ -14,6 +14,7 @@ from desk.ingest import Outcome, ingest
 from desk.models import (
     Contact,
     ContactIdentity,
+    Direction,
     Event,
     EventKind,
     Inquiry,
@@ -177,11 +178,20 @@ def test_auto_reply_does_not_reopen_a_resolved_inquiry(app: Flask) -> None:
 
 
 def test_our_own_message_coming_back_is_dropped(app: Flask) -> None:
-    result = ingest(inbound(external_id="abc@desk.test"))
-    assert result.outcome is Outcome.DROPPED
+    ingest(inbound())
+    receipt = db.session.scalar(select(Message).where(Message.direction == Direction.OUTBOUND))
+    back = ingest(inbound(channel="telegram", external_id=receipt.external_id))
+    assert (back.outcome, back.reason) == (Outcome.DROPPED, "our own message came back")
+    again = ingest(inbound(external_id=receipt.external_id))  # where it left from
+    assert (again.outcome, again.reason) == (Outcome.DUPLICATE, "our own message came back")
     looped = ingest(inbound(sender_address="post@kommune.example"))
     assert looped.outcome is Outcome.DROPPED
-    assert count(Message) == 0
+    assert count(Message) == 2
+
+
+def test_an_id_in_our_domain_that_we_never_sent_is_not_ours(app: Flask) -> None:
+    result = ingest(inbound(external_id="abc@desk.test"))
+    assert result.outcome is Outcome.CREATED
 
 
 def test_receipts_are_rate_limited_per_contact(app: Flask) -> None:

@@ -63,6 +63,10 @@ class Message(Base):
     # Sanitised HTML, only where the source had HTML.
     html: Mapped[str | None] = mapped_column(Text)
     in_reply_to: Mapped[str | None] = mapped_column(String(500))
+    # Inbound: the connector's fingerprint, for channels whose ids are reused (e-mail).
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # What the desk worked around to take the message in, one note a line.
+    intake_notes: Mapped[str | None] = mapped_column(Text)
     verdict: Mapped[Verdict | None] = mapped_column(enum_column(Verdict))
     verdict_reason: Mapped[str | None] = mapped_column(String(200))
     # A receipt or other message no human wrote.
