@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any, Literal
@@ -29,9 +30,12 @@ from imapclient.exceptions import IMAPClientError
 
 from connectors.base import Fetched
 from connectors.email.decode import normalize_msgid
+from connectors.email.fingerprint import FINGERPRINT_FIELDS, header_fingerprint
 from connectors.email.parse import UnparseableMail, parse_message
 
-_HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
+# The header fields of the fingerprint: enough to tell a mail the desk has from
+# another that reuses its Message-ID, before downloading the body.
+_HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (" + " ".join(FINGERPRINT_FIELDS).upper().encode() + b")]"
 _IDLE_MAX_SECONDS = 29 * 60  # RFC 2177: re-issue IDLE at least every 29 minutes
 _HEADER_CHUNK = 200
 
@@ -198,23 +202,25 @@ class ImapFetcher:
         self,
         cursor: ImapCursor | None = None,
         limit: int = 50,
-        is_known: Callable[[str], bool] | None = None,
+        is_known: Callable[[str, str | None], bool] | None = None,
     ) -> ImapRun:
         """The mails after `cursor`, oldest first, at most `limit` downloaded.
 
-        `is_known(message_id)` is asked before each body is downloaded; known mail
-        is skipped (the cursor still moves past it). A cursor of another
+        `is_known(message_id, fingerprint)` is asked before each body is
+        downloaded. Known mail is not downloaded again, but it is acknowledged
+        (the desk has committed it; a crash before its ack must not leave it in
+        the folder for ever), and the cursor moves past it. A cursor of another
         UIDVALIDITY, or None, starts at UID 1.
         """
         with _imap_errors("select"):
             self._select()
         if cursor is None or cursor.uidvalidity != self.uidvalidity:
             cursor = ImapCursor(self.uidvalidity, 0)
-        known = is_known or (lambda _mid: False)
+        known = is_known or (lambda _mid, _fingerprint: False)
         return ImapRun(cursor, lambda run: self._items(run, limit, known))
 
     def _items(
-        self, run: ImapRun, limit: int, is_known: Callable[[str], bool]
+        self, run: ImapRun, limit: int, is_known: Callable[[str, str | None], bool]
     ) -> Iterator[Fetched]:
         with _imap_errors("search"):
             # "n:*" always matches the highest UID, even below n: filter it out.
@@ -227,24 +233,32 @@ class ImapFetcher:
         for start in range(0, len(uids), _HEADER_CHUNK):
             chunk = uids[start : start + _HEADER_CHUNK]
             with _imap_errors("fetch headers"):
-                heads = self.client.fetch(chunk, [_HEADER_ITEM, b"RFC822.SIZE"])
+                heads = self.client.fetch(chunk, [_HEADER_ITEM, b"RFC822.SIZE", b"FLAGS"])
+            known: list[int] = []  # acknowledged before the next item is handed out
             for uid in chunk:
                 if downloaded >= limit:
+                    self._ack_uids(known)
                     return
                 head = heads.get(uid)
                 if head is None:  # expunged by another client meanwhile
                     run.advance(uid)
                     continue
-                message_id = normalize_msgid(_message_id(head))
-                if message_id and is_known(message_id):
+                header_block = _header_block(head)
+                message_id = normalize_msgid(header_block.get("message-id"))
+                if message_id and is_known(message_id, header_fingerprint(header_block)):
+                    if self._unacknowledged(head):
+                        known.append(uid)
                     run.skipped_known += 1
                     run.advance(uid)
                     continue
                 item = self._download(uid, int(head.get(b"RFC822.SIZE", 0)))
                 run.advance(uid)
+                self._ack_uids(known)
+                known = []
                 if item is not None:
                     downloaded += 1
                     yield item
+            self._ack_uids(known)
 
     def _download(self, uid: int, size: int) -> Fetched | None:
         source_id = str(ImapCursor(self.uidvalidity, uid))
@@ -279,20 +293,28 @@ class ImapFetcher:
         and is left alone; the next fetch finds it again and the desk dedupes it.
         """
         cursor = ImapCursor.parse(item.source_id)
-        if cursor.uidvalidity != self.uidvalidity:
+        if cursor.uidvalidity == self.uidvalidity:
+            self._ack_uids([cursor.last_uid])
+
+    def _unacknowledged(self, head: dict[bytes, Any]) -> bool:
+        """A mail still waiting for its ack: in the folder we move mail out of, or unseen."""
+        return bool(self.settings.processed_folder) or b"\\Seen" not in head.get(b"FLAGS", ())
+
+    def _ack_uids(self, uids: list[int]) -> None:
+        if not uids:
             return
-        uid, target = [cursor.last_uid], self.settings.processed_folder
-        with _imap_errors(f"ack UID {cursor.last_uid}"):
-            self.client.add_flags(uid, [b"\\Seen"])
+        target = self.settings.processed_folder
+        with _imap_errors(f"ack UID {','.join(map(str, uids))}"):
+            self.client.add_flags(uids, [b"\\Seen"])
             if target is None:
                 return
             if self.client.has_capability("MOVE"):
-                self.client.move(uid, target)
+                self.client.move(uids, target)
                 return
-            self.client.copy(uid, target)
-            self.client.add_flags(uid, [b"\\Deleted"])
+            self.client.copy(uids, target)
+            self.client.add_flags(uids, [b"\\Deleted"])
             if self.client.has_capability("UIDPLUS"):
-                self.client.uid_expunge(uid)
+                self.client.uid_expunge(uids)
             else:
                 self.client.expunge()  # also removes others' \Deleted mail: RFC 3501 has no better
 
@@ -374,8 +396,9 @@ def _announces_mail(responses: list[Any]) -> bool:
     )
 
 
-def _message_id(head: dict[bytes, object]) -> str | None:
+def _header_block(head: dict[bytes, object]) -> Message:
+    """The fetched header fields, parsed as the source had them."""
     for key, value in head.items():
         if key.startswith(b"BODY[HEADER") and isinstance(value, bytes):
-            return BytesHeaderParser(policy=compat32).parsebytes(value).get("message-id")
-    return None
+            return BytesHeaderParser(policy=compat32).parsebytes(value)
+    return Message()

@@ -24,6 +24,7 @@ from desk.database import transaction
 from desk.extensions import db
 from desk.mail.settings import MailboxSettings, mailbox_settings, reads_mail
 from desk.models import Channel, ExternalIdTombstone, Message, utcnow
+from desk.normalise import bounded_id, derived_id
 from desk.quarantine import take_in
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,8 @@ def run_once(
     if cursor is None and settings.start == "new":
         cursor = imap.current_cursor()
         save_cursor(channel_id, cursor)
-    run = imap.fetch(cursor, settings.batch_size, lambda mid: is_known(channel_id, mid))
+    run = imap.fetch(cursor, settings.batch_size,
+                     lambda mid, fingerprint: is_known(channel_id, mid, fingerprint))
     for item in run:
         taken = take_in(item.message, channel_id=channel_id, raw=item.raw, error=item.error,
                         source_id=item.source_id)
@@ -127,13 +129,25 @@ def run_once(
     return report
 
 
-def is_known(channel_id: int, external_id: str) -> bool:
-    """The channel holds this Message-ID, or it was deleted on purpose (tombstone)."""
-    known = db.session.scalar(select(or_(
-        exists().where(Message.channel_id == channel_id, Message.external_id == external_id),
-        exists().where(ExternalIdTombstone.channel_id == channel_id,
-                       ExternalIdTombstone.external_id == external_id),
-    )))
+def is_known(channel_id: int, external_id: str, fingerprint: str | None = None) -> bool:
+    """The channel holds this mail, or it was deleted on purpose (tombstone).
+
+    With a `fingerprint`, a message under the same Message-ID with another
+    fingerprint is another mail (its mailer reuses ids): known only if the desk
+    took it in under its derived id too.
+    """
+    external_id = bounded_id(external_id)
+    held = exists().where(Message.channel_id == channel_id, Message.external_id == external_id)
+    ways = [exists().where(ExternalIdTombstone.channel_id == channel_id,
+                           ExternalIdTombstone.external_id == external_id)]
+    if fingerprint is None:
+        ways.append(held)
+    else:
+        ways.append(held.where(or_(Message.fingerprint.is_(None),
+                                   Message.fingerprint == fingerprint)))
+        ways.append(exists().where(Message.channel_id == channel_id,
+                                   Message.external_id == derived_id(external_id, fingerprint)))
+    known = db.session.scalar(select(or_(*ways)))
     db.session.rollback()  # hold no transaction open across the next network call
     return bool(known)
 

@@ -81,8 +81,9 @@ def test_known_message_ids_are_skipped_before_download(imap_server, admin):
         admin.append(imap_server.folder, mail(n))
     asked: list[str] = []
 
-    def is_known(message_id: str) -> bool:
+    def is_known(message_id: str, fingerprint: str | None) -> bool:
         asked.append(message_id)
+        assert fingerprint is not None and len(fingerprint) == 64
         return message_id != "m2@example.no"
 
     with fetcher(imap_server) as imap:
@@ -92,6 +93,8 @@ def test_known_message_ids_are_skipped_before_download(imap_server, admin):
     assert asked == ["m1@example.no", "m2@example.no", "m3@example.no"]
     assert run.skipped_known == 2
     assert run.cursor.last_uid == max(admin.search("ALL"))  # moved past the known ones too
+    # Known mail is acknowledged (the desk committed it); the new one waits for its ack.
+    assert [b"\\Seen" in f for _uid, f in sorted(flags(admin).items())] == [True, False, True]
 
 
 def test_fetching_does_not_set_seen_and_already_seen_mail_is_fetched(imap_server, admin):
@@ -152,7 +155,7 @@ def test_uidvalidity_change_restarts_from_uid_1(imap_server, admin):
     admin.append("Innboks", mail(1))
     admin.append("Innboks", mail(2))
     with fetcher(imap_server, folder="Innboks") as imap:
-        run = imap.fetch(old, is_known=lambda mid: mid == "m1@example.no")
+        run = imap.fetch(old, is_known=lambda mid, _fp: mid == "m1@example.no")
         items = list(run)
     assert run.cursor.uidvalidity != old.uidvalidity
     assert [i.message.external_id for i in items] == ["m2@example.no"]
@@ -182,8 +185,8 @@ def test_unparseable_and_oversize_mail_come_back_with_error(imap_server, admin):
 def test_mail_without_message_id_is_always_downloaded(imap_server, admin):
     admin.append(imap_server.folder, mail(1, message_id=""))
     with fetcher(imap_server) as imap:
-        (item,) = imap.fetch(None, is_known=lambda mid: True)
-    assert item.message.external_id.endswith("@desk.invalid")
+        (item,) = imap.fetch(None, is_known=lambda mid, _fp: True)
+    assert item.message.external_id.endswith("@no-message-id.invalid")
 
 
 def test_current_cursor_starts_a_channel_at_now(imap_server, admin):
