@@ -80,6 +80,7 @@ class RetentionConfig:
     closed_inquiry_days: int = 730
     action: str = "anonymise"
     quarantine_days: int = 90
+    dropped_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,9 @@ def _validate(config: DeskConfig) -> None:
                 f"{config.source}: 'opening_hours.{day.name}' must look like "
                 f"\"08:00-15:30\" or be empty, not {value!r}"
             )
+    if config.outbox.lease_seconds < 1:
+        # A lease of nothing would expire at once: every worker would send every item.
+        raise ConfigError(f"{config.source}: 'outbox.lease_seconds' must be at least 1")
     seen: set[str] = set()
     for index, channel in enumerate(config.channels):
         if channel.kind not in CHANNEL_KINDS:

@@ -3,25 +3,28 @@
 `take_in` is the rule every pull channel and the importer follow: ingest the
 message, or, when it could not be parsed or the ingest failed, hold the raw
 bytes in quarantine, so one bad item never stops a run and nothing is dropped
-silently. An admin lists, replays (after a fix) or discards what is held.
+silently. What a guard declined on purpose (our own mail coming back, another
+copy of a mail the desk has) is kept too, as dropped, for `retention.dropped_days`.
+An admin lists, replays (after a fix, or overruling the guard) or discards it.
 """
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import OperationalError
 
 from connectors.base import InboundMessage
 from connectors.email import UnparseableMail
+from desk.config import current_config
 from desk.database import transaction
 from desk.errors import N_, ServiceError
 from desk.extensions import db
-from desk.ingest import IngestResult, ingest
+from desk.ingest import IngestResult, Outcome, ingest
 from desk.mail.parsing import parse_mail
-from desk.models import Channel, QuarantineItem, QuarantineState, utcnow
+from desk.models import Channel, MessageSource, QuarantineItem, QuarantineState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ def take_in(
     An ingest that fails for a reason of the message's own (a bug it triggers,
     data the database refuses) quarantines it too. A database that cannot be
     reached is not the message's fault: that error propagates, so the run stops
-    and the item is fetched again later.
+    and the item is fetched again later. What ingest declined is kept as dropped.
     """
     if message is not None:
         try:
@@ -69,23 +72,48 @@ def take_in(
             log.exception("ingest of %s failed; quarantining it", message.external_id)
             error, raw = f"ingest failed: {type(exc).__name__}: {exc}", message.raw or raw
         else:
-            return Taken(result, reason=result.reason)
+            kept = _keep_declined(result, channel_id, message.raw or raw, source_id)
+            return Taken(result, quarantine_id=kept, reason=result.reason)
     reason = error or "unknown error"
     return Taken(quarantine_id=hold(channel_id, raw or b"", reason, source_id), reason=reason)
 
 
+def _keep_declined(
+    result: IngestResult, channel_id: int, raw: bytes | None, source_id: str | None
+) -> int | None:
+    """Keep the bytes of a message ingest did not store: dropped by a guard, or a
+    duplicate whose bytes differ from the copy the desk has (delivered twice by two
+    routes, or our own mail come back). An exact re-fetch is not kept again."""
+    if not raw or result.outcome not in (Outcome.DROPPED, Outcome.DUPLICATE):
+        return None
+    if result.outcome is Outcome.DUPLICATE:
+        if _same_source(result.message_id, raw):
+            return None
+        reason = f"{result.reason}: another copy of message {result.message_id}"
+    else:
+        reason = result.reason or "dropped"
+    return hold(channel_id, raw, reason, source_id, state=QuarantineState.DROPPED)
+
+
+def _same_source(message_id: int | None, raw: bytes) -> bool:
+    stored = db.session.scalar(
+        select(MessageSource.raw).where(MessageSource.message_id == message_id))
+    db.session.rollback()
+    return stored == raw
+
+
 def hold(
     channel_id: int | None, raw: bytes, reason: str, source_id: str | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, *, state: QuarantineState = QuarantineState.HELD,
 ) -> int:
-    """Store `raw` in quarantine; the same bytes from the same source are held once,
+    """Store `raw` in quarantine; the same bytes from the same source are kept once,
     so an item fetched again after a crash before its ack is not doubled."""
     with transaction() as session:
         existing = session.scalar(
             select(QuarantineItem).where(
                 QuarantineItem.channel_id == channel_id,
                 QuarantineItem.source_id == source_id,
-                QuarantineItem.state == QuarantineState.HELD,
+                QuarantineItem.state == state,
                 QuarantineItem.raw == raw,
             )
         )
@@ -93,7 +121,7 @@ def hold(
             existing.reason = reason[:4000]
             return existing.id
         item = QuarantineItem(channel_id=channel_id, source_id=source_id, reason=reason[:4000],
-                              raw=raw, received_at=now or utcnow())
+                              raw=raw, state=state, received_at=now or utcnow())
         session.add(item)
         session.flush()
         return item.id
@@ -109,15 +137,25 @@ class HeldItem:
     reason: str
     size: int
     received_at: datetime
+    state: QuarantineState
 
 
-def held(limit: int = 100, channel: str | None = None) -> list[HeldItem]:
-    """Held items, newest first."""
+# What an admin still has to decide on: held items, and dropped ones kept a while.
+OPEN_STATES = (QuarantineState.HELD, QuarantineState.DROPPED)
+
+
+def held(
+    limit: int = 100,
+    channel: str | None = None,
+    states: tuple[QuarantineState, ...] = (QuarantineState.HELD,),
+) -> list[HeldItem]:
+    """Items in `states`, newest first."""
     query = (
         select(QuarantineItem.id, Channel.name, QuarantineItem.source_id, QuarantineItem.reason,
-               func.length(QuarantineItem.raw), QuarantineItem.received_at)
+               func.length(QuarantineItem.raw), QuarantineItem.received_at,
+               QuarantineItem.state)
         .outerjoin(Channel, Channel.id == QuarantineItem.channel_id)
-        .where(QuarantineItem.state == QuarantineState.HELD)
+        .where(QuarantineItem.state.in_(states))
     )
     if channel is not None:
         query = query.where(Channel.name == channel)
@@ -126,17 +164,33 @@ def held(limit: int = 100, channel: str | None = None) -> list[HeldItem]:
     return [HeldItem(*row) for row in rows]
 
 
-def replay(item_id: int, now: datetime | None = None) -> IngestResult:
-    """Parse and ingest a held item again (after a fix); it is then marked replayed.
+def counts_by_channel() -> dict[int, dict[QuarantineState, int]]:
+    """Held and dropped items per channel id, for the admin's channel list."""
+    rows = db.session.execute(
+        select(QuarantineItem.channel_id, QuarantineItem.state, func.count())
+        .where(QuarantineItem.state.in_(OPEN_STATES), QuarantineItem.channel_id.is_not(None))
+        .group_by(QuarantineItem.channel_id, QuarantineItem.state)
+    )
+    counts: dict[int, dict[QuarantineState, int]] = {}
+    for channel_id, state, count in rows:
+        counts.setdefault(channel_id, {})[state] = count
+    return counts
 
-    When it still fails, it stays held with the new reason, and ServiceError says so.
+
+def replay(item_id: int, now: datetime | None = None) -> IngestResult:
+    """Parse and ingest a held or dropped item again; it is then marked replayed.
+
+    A dropped item is taken in over the guard that dropped it: the admin has
+    looked at it and wants it. When a held item still fails, it stays held with
+    the new reason, and ServiceError says so.
     """
     item, channel = _held_item(item_id)
     parse = PARSERS.get(channel.kind)
     if parse is None:
         raise ServiceError(N_("Items of this channel cannot be replayed."))
     try:
-        result = ingest(parse(item.raw, channel.name))
+        result = ingest(parse(item.raw, channel.name),
+                        override_guard=item.state is QuarantineState.DROPPED)
     except (UnparseableMail, ValueError) as exc:
         _still_failing(item_id, str(exc))
         raise ServiceError(N_("The item still cannot be taken in; its reason is updated.")) from exc
@@ -146,6 +200,21 @@ def replay(item_id: int, now: datetime | None = None) -> IngestResult:
         row.state = QuarantineState.REPLAYED
         row.resolved_at = now or utcnow()
     return result
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete dropped items past `retention.dropped_days`, and replayed or discarded
+    ones past `retention.quarantine_days`; held items wait for an admin. The count."""
+    retention = current_config().retention
+    now = now or utcnow()
+    with transaction() as session:
+        result = session.execute(delete(QuarantineItem).where(or_(
+            (QuarantineItem.state == QuarantineState.DROPPED)
+            & (QuarantineItem.received_at < now - timedelta(days=retention.dropped_days)),
+            QuarantineItem.state.in_((QuarantineState.REPLAYED, QuarantineState.DISCARDED))
+            & (QuarantineItem.resolved_at < now - timedelta(days=retention.quarantine_days)),
+        )))
+        return int(result.rowcount or 0)
 
 
 def discard(item_id: int, now: datetime | None = None) -> None:
@@ -163,7 +232,7 @@ def _held_item(item_id: int) -> tuple[QuarantineItem, Channel]:
     channel = db.session.get(Channel, item.channel_id) if item and item.channel_id else None
     if item is None or channel is None:
         raise ServiceError(N_("No such quarantined item."))
-    if item.state is not QuarantineState.HELD:
+    if item.state not in OPEN_STATES:
         raise ServiceError(N_("The item was already replayed or discarded."))
     return item, channel
 

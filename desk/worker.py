@@ -24,8 +24,10 @@ from desk.mail.fetch import fetch_all, mailboxes
 from desk.mail.idle import IdleWatcher
 from desk.models import WorkerHeartbeat, utcnow
 from desk.outbox import dispatch_due
+from desk.quarantine import purge_expired
 
 log = logging.getLogger(__name__)
+_HOUR = 3600.0
 
 
 def default_worker_id() -> str:
@@ -76,6 +78,11 @@ class Worker:
                 log.info("mailbox %s: %s%s", report.channel, dict(report.outcomes),
                          f", error: {report.error}" if report.error else "")
 
+    def purge_quarantine(self) -> None:
+        purged = purge_expired()
+        if purged:
+            log.info("quarantine: %s expired items deleted", purged)
+
     def start_watchers(self) -> None:
         """An IDLE thread per mailbox that wants one (raises ConfigError on bad options)."""
         with self.app.app_context():
@@ -100,6 +107,7 @@ class Worker:
             ("heartbeat", lambda: beat(self.worker_id), settings.heartbeat_interval_seconds),
             ("outbox", self.dispatch_outbox, settings.outbox_interval_seconds),
             ("mailboxes", self.poll_mailboxes, settings.poll_interval_seconds),
+            ("quarantine", self.purge_quarantine, _HOUR),
         )
         for name, func, seconds in jobs:
             # One run of a job at a time; a missed run is folded into the next.

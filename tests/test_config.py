@@ -99,3 +99,12 @@ def test_command_line_shows_one_clear_line_not_a_traceback(tmp_path: Path) -> No
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert str(path) in result.stderr and "outbox.max_attempts" in result.stderr
+
+
+def test_an_outbox_lease_of_nothing_is_refused() -> None:
+    import pytest
+
+    from desk.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=r"'outbox\.lease_seconds' must be at least 1"):
+        load_config(env={}, overrides={"outbox": {"lease_seconds": 0}})

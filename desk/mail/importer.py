@@ -47,6 +47,8 @@ class ImportRecord:
             "index": self.source.index,
             "result": self.taken.outcome,
             "reason": self.taken.reason,
+            # Held (could not be read) or dropped (a guard declined it): kept here.
+            "quarantine_id": self.taken.quarantine_id,
             "reference": result.reference if result else None,
             "subject": msg.subject if msg else None,
             "sender_address": msg.sender_address if msg else None,

@@ -10,7 +10,10 @@ from desk.models.base import Base, enum_column, utcnow
 
 
 class QuarantineState(StrEnum):
-    HELD = "held"
+    HELD = "held"  # could not be taken in: waits for an admin
+    # A guard declined it on purpose (our own mail coming back, deleted earlier,
+    # another copy of a mail the desk has): kept a while to inspect and replay.
+    DROPPED = "dropped"
     REPLAYED = "replayed"
     DISCARDED = "discarded"
 

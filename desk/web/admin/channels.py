@@ -5,6 +5,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from desk import quarantine
 from desk.admin import channels as service
 from desk.web.admin.common import admin_only, bp, done, invalid
 from desk.web.admin.forms import ButtonForm
@@ -14,7 +15,7 @@ from desk.web.admin.forms import ButtonForm
 @admin_only
 def channels() -> str:
     return render_template("admin/channels.html", channels=service.all_channels(),
-                           button_form=ButtonForm())
+                           kept=quarantine.counts_by_channel(), button_form=ButtonForm())
 
 
 @bp.post("/channels/<int:channel_id>/enable", defaults={"enabled": True})
