@@ -96,11 +96,13 @@ def _register_blueprints(app: Flask) -> None:
 def _register_schema_guard(app: Flask) -> None:
     """Answer 503 with what to run while the database is behind the code.
 
-    Checked until it passes once per process; `desk.wsgi` and `desk worker`
-    refuse to start at all on an old schema.
+    Checked until it passes once per process, which then syncs the channel rows
+    with the config; `desk.wsgi` and `desk worker` refuse to start at all on an
+    old schema.
     """
     from flask import request
 
+    from desk.channels import sync_channels
     from desk.extensions import db
     from desk.schema import SchemaNotCurrent, require_current_schema
 
@@ -114,5 +116,6 @@ def _register_schema_guard(app: Flask) -> None:
             require_current_schema(db.engine)
         except SchemaNotCurrent as exc:
             return str(exc), 503, {"Content-Type": "text/plain; charset=utf-8"}
+        sync_channels()  # the rows of the channels in the config, whatever ran before
         state["ok"] = True
         return None

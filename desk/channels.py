@@ -2,17 +2,30 @@
 
 import logging
 from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from connectors.base import Sender
+from connectors.base import PermanentFailure, Sender
 from desk.config import ChannelConfig, DeskConfig, current_config
 from desk.database import transaction
 from desk.errors import UnknownChannel
 from desk.extensions import db
-from desk.models import Channel, IdentityKind
+from desk.models import (
+    Channel,
+    ContactIdentity,
+    Direction,
+    IdentityKind,
+    Inquiry,
+    Message,
+    MessageSource,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +74,19 @@ def configured_kind(name: str, config: DeskConfig) -> str:
 def sync_channels(config: DeskConfig | None = None) -> None:
     """Create or update a row for every configured channel (idempotent).
 
+    Every entry point runs it once the schema is current (the web app, each
+    command, the worker), so no command depends on another having run first.
     A channel that left the config keeps its row, since inquiries refer to
     it; it is only disabled.
     """
     config = config or current_config()
+    try:
+        _sync(config)
+    except IntegrityError:  # another process made the same new row: sync again over it
+        _sync(config)
+
+
+def _sync(config: DeskConfig) -> None:
     wanted = {c.name: c for c in configured_channels(config)}
     with transaction() as session:
         rows = {row.name: row for row in session.scalars(select(Channel))}
@@ -93,12 +115,29 @@ def unknown_channel(name: str) -> UnknownChannel:
     return UnknownChannel(f"no channel named {name!r}; is it in the config?")
 
 
+# The connectors `build_sender` can build.
+SENDING_CONNECTORS = frozenset({"log", "email"})
+
+
+def can_send(channel: Channel, config: DeskConfig | None = None) -> bool:
+    """The desk can send on `channel`: enabled, not answered in person, with a
+    connector in the config (the `import` channel has none)."""
+    if not channel.enabled or channel.kind in MANUAL_KINDS:
+        return False
+    cfg = (config or current_config()).channel(channel.name)
+    return cfg is not None and cfg.connector_name in SENDING_CONNECTORS
+
+
 def sender_for(channel: Channel, config: DeskConfig | None = None) -> Sender:
-    """Build the connector that sends on `channel`, from its config entry."""
+    """Build the connector that sends on `channel`, from its config entry.
+
+    A channel with no connector will never have one for this message: that is
+    a permanent failure, shown to the agent at once, not retried.
+    """
     config = config or current_config()
     cfg = config.channel(channel.name)
-    if cfg is None:
-        raise UnknownChannel(f"channel {channel.name!r} has no connector configured")
+    if cfg is None or cfg.connector_name not in SENDING_CONNECTORS:
+        raise PermanentFailure(f"channel {channel.name!r} has no connector that can send")
     return build_sender(cfg, Path(current_app.instance_path), config)
 
 
@@ -129,3 +168,48 @@ def record_health(channel_id: int, at: datetime, error: str | None) -> None:
         else:
             channel.last_error = error[:2000]
             channel.last_error_at = at
+
+
+def reply_channels(session: Session, inquiry: Inquiry, config: DeskConfig | None = None
+                   ) -> list[Channel]:
+    """The channels a reply can reach the citizen on, best first.
+
+    The inquiry's own channel when the desk can send on it (or it is answered in
+    person), then every other channel the contact has an identity in. Mail
+    imported from files came in on `import`, which cannot send: the e-mail
+    channel whose address the citizen wrote to comes first then.
+    """
+    config = config or current_config()
+    kinds = set(session.scalars(select(ContactIdentity.kind).where(
+        ContactIdentity.contact_id == inquiry.contact_id)))
+    own: list[Channel] = []
+    others: list[Channel] = []
+    for channel in session.scalars(select(Channel).where(Channel.enabled).order_by(Channel.id)):
+        if channel.id == inquiry.channel_id and (channel.kind in MANUAL_KINDS
+                                                 or can_send(channel, config)):
+            own.append(channel)
+        elif can_send(channel, config) and _IDENTITY.get(channel.kind) in kinds:
+            others.append(channel)
+    if not own and others:
+        written_to = _written_to(session, inquiry)
+        others.sort(key=lambda c: _address(c, config) not in written_to)
+    return own + others
+
+
+def _address(channel: Channel, config: DeskConfig) -> str:
+    cfg = config.channel(channel.name)
+    return str(cfg.options.get("address", "")).lower() if cfg else ""
+
+
+def _written_to(session: Session, inquiry: Inquiry) -> set[str]:
+    """The addresses the citizen's first mail was sent to, read from its source."""
+    raw = session.scalar(
+        select(MessageSource.raw).join(Message, Message.id == MessageSource.message_id)
+        .where(Message.inquiry_id == inquiry.id, Message.direction == Direction.INBOUND)
+        .order_by(Message.created_at, Message.id).limit(1))
+    if not raw:
+        return set()
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    fields = ("to", "cc", "delivered-to", "x-original-to")
+    values = [str(v) for name in fields for v in headers.get_all(name) or ()]
+    return {address.lower() for _, address in getaddresses(values) if "@" in address}

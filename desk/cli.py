@@ -37,6 +37,8 @@ def main() -> None:
 
 
 def check_schema(app: Flask) -> None:
+    """Refuse an old schema; then make sure every configured channel has its row."""
+    from desk.channels import sync_channels
     from desk.extensions import db
 
     with app.app_context():
@@ -44,6 +46,7 @@ def check_schema(app: Flask) -> None:
             require_current_schema(db.engine)
         except SchemaNotCurrent as exc:
             raise click.ClickException(str(exc)) from None
+        sync_channels()
 
 
 @main.group()
@@ -75,13 +78,10 @@ def create_user_command(username: str, role: str, display_name: str, email: str 
 @pass_script_info
 def worker_command(info: ScriptInfo) -> None:
     """Run the background jobs (outbox, channel polling) until stopped."""
-    from desk.channels import sync_channels
     from desk.worker import Worker
 
     app = info.load_app()
     check_schema(app)
-    with app.app_context():
-        sync_channels()
     try:
         Worker(app).run_forever()
     except ConfigError as exc:  # a mailbox's options, checked as its watcher starts
@@ -123,21 +123,25 @@ def quarantine() -> None:
 @quarantine.command("list")
 @click.option("--channel", default=None, help="Only this channel's items.")
 @click.option("--limit", default=100, show_default=True)
-def quarantine_list(channel: str | None, limit: int) -> None:
-    """Held items, newest first."""
+@click.option("--all", "everything", is_flag=True,
+              help="Also what a guard dropped on purpose, and what was replayed or discarded.")
+def quarantine_list(channel: str | None, limit: int, everything: bool) -> None:
+    """Held items, newest first; with --all every kept item, with its state."""
     from desk import quarantine as service
+    from desk.models import QuarantineState
 
     check_schema(current_app)
-    for item in service.held(limit, channel):
+    states = tuple(QuarantineState) if everything else (QuarantineState.HELD,)
+    for item in service.held(limit, channel, states):
         reason = item.reason.splitlines()[0] if item.reason else ""
-        click.echo(f"{item.id:>6}  {item.received_at:%Y-%m-%d %H:%M}  "
+        click.echo(f"{item.id:>6}  {item.received_at:%Y-%m-%d %H:%M}  {item.state.value:<9} "
                    f"{item.channel or '-':<12} {item.size:>9} B  {reason}")
 
 
 @quarantine.command("replay")
 @click.argument("item_id", type=int)
 def quarantine_replay(item_id: int) -> None:
-    """Parse and ingest a held item again."""
+    """Parse and ingest a held item again (a dropped one over the guard that dropped it)."""
     from desk import quarantine as service
 
     check_schema(current_app)

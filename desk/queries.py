@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, 
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from desk.access import Action, can, inquiry_scope, visible_inquiries
-from desk.channels import MANUAL_KINDS, identity_kind
+from desk.channels import reply_channels as channels_reaching
 from desk.config import current_config
 from desk.extensions import db
 from desk.models import (
@@ -355,24 +355,8 @@ def other_inquiries(user: User, inquiry: Inquiry, limit: int = 20) -> list[Inqui
 
 
 def reply_channels(inquiry: Inquiry) -> list[Channel]:
-    """Channels a reply can go out on: the inquiry's own, then the contact's others."""
-    config = current_config()
-    kinds = {i.kind for i in inquiry.contact.identities} if inquiry.contact else set()
-    found = []
-    for channel in db.session.scalars(select(Channel).where(Channel.enabled).order_by(Channel.id)):
-        if channel.id == inquiry.channel_id:
-            found.insert(0, channel)
-        elif (channel.kind not in MANUAL_KINDS and config.channel(channel.name) is not None
-              and _identity_kind_or_none(channel.kind) in kinds):
-            found.append(channel)
-    return found
-
-
-def _identity_kind_or_none(kind: str) -> object:
-    try:
-        return identity_kind(kind)
-    except KeyError:
-        return None
+    """Channels a reply can reach the citizen on, best first (`desk.channels.reply_channels`)."""
+    return channels_reaching(db.session, inquiry)
 
 
 def assignable_users(inquiry: Inquiry) -> list[User]:

@@ -13,7 +13,7 @@ from connectors.base import Attachment
 from desk import events, sla
 from desk.access import Action, NotVisible, can, require
 from desk.attachments import store_attachments
-from desk.channels import MANUAL_KINDS, identity_kind
+from desk.channels import MANUAL_KINDS, identity_kind, reply_channels
 from desk.database import transaction
 from desk.errors import N_, ServiceError
 from desk.models import (
@@ -218,9 +218,7 @@ def reply(
         raise ServiceError(N_("A reply can leave the inquiry open, waiting or resolved."))
     now = now or utcnow()
     with acting_on(actor, inquiry_id, Action.REPLY) as (session, inquiry):
-        channel = session.get(Channel, channel_id or inquiry.channel_id or 0)
-        if channel is None or not channel.enabled:
-            raise ServiceError(N_("The inquiry has no channel to answer in."))
+        channel = _answering_channel(session, inquiry, channel_id)
         subject = _reply_subject(inquiry)
         if channel.kind in MANUAL_KINDS:
             if attachments:
@@ -245,6 +243,25 @@ def reply(
             if first:  # answered: from the first-response target to the resolution target
                 inquiry.due_at = sla.deadline(inquiry)
         return message
+
+
+def _answering_channel(session: Session, inquiry: Inquiry, channel_id: int | None) -> Channel:
+    """The channel the agent chose, or the best one that reaches the citizen.
+
+    Refused at once when the desk cannot send on it, so an answer is never
+    reported as on its way while nothing can deliver it.
+    """
+    reaching = reply_channels(session, inquiry)
+    if channel_id is None:
+        if not reaching:
+            raise ServiceError(N_("No channel can reach this citizen. Call them, or note "
+                                  "how they were answered."))
+        return reaching[0]
+    channel = session.get(Channel, channel_id)
+    if channel is None or channel not in reaching:
+        raise ServiceError(N_("Answers cannot be sent on that channel to this citizen; "
+                              "choose another."))
+    return channel
 
 
 def _address_in(session: Session, inquiry: Inquiry, channel: Channel) -> str:
