@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -468,10 +468,15 @@ class _Seen:
 
 
 _Own = aliased(Message)
+# On any channel: our mail can come back to another mailbox than it left from.
+_SENT_BY_US = exists().where(
+    _Own.external_id == bindparam("external_id"),
+    or_(_Own.direction == Direction.OUTBOUND, _Own.direction == Direction.NOTIFICATION),
+)
 # Built once: constructing an ORM statement costs about as much as running it.
 _SEEN = (
     select(Channel, Message.id, Message.inquiry_id, Inquiry.reference, Message.fingerprint,
-           ExternalIdTombstone.id, _Own.id, Contact,
+           ExternalIdTombstone.id, _SENT_BY_US, Contact,
            receipts_since(Contact.id, bindparam("window_start")))
     .outerjoin(Message, and_(Message.channel_id == Channel.id,
                              Message.external_id == bindparam("external_id")))
@@ -480,9 +485,6 @@ _SEEN = (
         ExternalIdTombstone.channel_id == Channel.id,
         ExternalIdTombstone.external_id == bindparam("external_id"),
     ))
-    # On any channel: our mail can come back to another mailbox than it left from.
-    .outerjoin(_Own, and_(_Own.external_id == bindparam("external_id"),
-                          _Own.direction.in_((Direction.OUTBOUND, Direction.NOTIFICATION))))
     .outerjoin(ContactIdentity, and_(ContactIdentity.kind == bindparam("kind"),
                                      ContactIdentity.value == bindparam("address")))
     .outerjoin(Contact, Contact.id == ContactIdentity.contact_id)
@@ -499,10 +501,10 @@ def _seen(session: Session, msg: InboundMessage, sender: _Sender, now: datetime)
     }).first()
     if row is None:
         raise unknown_channel(msg.channel)
-    (channel, message_id, inquiry_id, reference, fingerprint, tombstone_id, own_id, contact,
+    (channel, message_id, inquiry_id, reference, fingerprint, tombstone_id, sent_by_us, contact,
      receipts) = row
     return _Seen(channel, message_id, inquiry_id, reference, fingerprint,
-                 tombstone_id is not None, own_id is not None, contact, receipts or 0)
+                 tombstone_id is not None, bool(sent_by_us), contact, receipts or 0)
 
 
 def _identify(
