@@ -1,20 +1,24 @@
-"""Channel rows kept in step with the config, and the connector each one sends through."""
+"""Channel rows kept in step with the config, what each can do (through its kind's
+driver), the connector each one sends through, and the health workers write on it."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
+from enum import StrEnum
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.base import PermanentFailure, Sender
-from desk.config import ChannelConfig, DeskConfig, current_config
+from desk.config import ChannelConfig, ConfigError, DeskConfig, current_config
 from desk.database import transaction
+from desk.drivers import build_sender, driver_for
 from desk.errors import UnknownChannel
 from desk.extensions import db
 from desk.models import (
@@ -25,6 +29,8 @@ from desk.models import (
     Inquiry,
     Message,
     MessageSource,
+    OutboxItem,
+    OutboxState,
 )
 
 log = logging.getLogger(__name__)
@@ -36,23 +42,14 @@ BUILT_IN = (
     ChannelConfig(name="walkin", kind="walkin", display_name="Oppmøte", receipts=False),
     ChannelConfig(name="import", kind="import", display_name="Import", receipts=False),
 )
-# Channels where a reply is given by a person (a call back), not sent by the desk.
-MANUAL_KINDS = frozenset({"phone", "walkin"})
-
-_IDENTITY = {
-    "email": IdentityKind.EMAIL,
-    "import": IdentityKind.EMAIL,
-    "log": IdentityKind.EMAIL,
-    "telegram": IdentityKind.TELEGRAM,
-    "facebook": IdentityKind.FACEBOOK,
-    "webchat": IdentityKind.WEBCHAT,
-    "phone": IdentityKind.PHONE,
-    "walkin": IdentityKind.PHONE,
-}
-
-
 def identity_kind(channel_kind: str) -> IdentityKind:
-    return _IDENTITY[channel_kind]
+    """Whose identity a sender on a channel of this kind is (an e-mail address, ...)."""
+    return driver_for(channel_kind).identity
+
+
+def answered_in_person(channel: Channel) -> bool:
+    """Phone and walk-in: a reply is given in person and recorded, never sent."""
+    return driver_for(channel.kind).answered_in_person
 
 
 def configured_channels(config: DeskConfig) -> tuple[ChannelConfig, ...]:
@@ -115,17 +112,18 @@ def unknown_channel(name: str) -> UnknownChannel:
     return UnknownChannel(f"no channel named {name!r}; is it in the config?")
 
 
-# The connectors `build_sender` can build.
-SENDING_CONNECTORS = frozenset({"log", "email"})
-
-
 def can_send(channel: Channel, config: DeskConfig | None = None) -> bool:
-    """The desk can send on `channel`: enabled, not answered in person, with a
-    connector in the config (the `import` channel has none)."""
-    if not channel.enabled or channel.kind in MANUAL_KINDS:
+    """The desk can send on `channel`: enabled, not answered in person, and its driver
+    (or the log connector) can build a sender for it (the `import` channel cannot)."""
+    if not channel.enabled or answered_in_person(channel):
         return False
-    cfg = (config or current_config()).channel(channel.name)
-    return cfg is not None and cfg.connector_name in SENDING_CONNECTORS
+    config = config or current_config()
+    cfg = config.channel(channel.name)
+    try:
+        return cfg is not None and _sender(cfg, config) is not None
+    except ConfigError:  # its settings are wrong: it cannot send until they are mended
+        log.warning("channel %s cannot send: its settings are wrong", channel.name)
+        return False
 
 
 def sender_for(channel: Channel, config: DeskConfig | None = None) -> Sender:
@@ -136,23 +134,49 @@ def sender_for(channel: Channel, config: DeskConfig | None = None) -> Sender:
     """
     config = config or current_config()
     cfg = config.channel(channel.name)
-    if cfg is None or cfg.connector_name not in SENDING_CONNECTORS:
+    sender = _sender(cfg, config) if cfg is not None else None
+    if sender is None:
         raise PermanentFailure(f"channel {channel.name!r} has no connector that can send")
+    return sender
+
+
+def _sender(cfg: ChannelConfig, config: DeskConfig) -> Sender | None:
     return build_sender(cfg, Path(current_app.instance_path), config)
 
 
-def build_sender(cfg: ChannelConfig, instance_path: Path, config: DeskConfig) -> Sender:
-    """The connector for `cfg`; relative file paths are under the instance folder."""
-    if cfg.connector_name == "log":
-        from connectors.log import LogSender
+class Health(StrEnum):
+    OK = "ok"
+    FAILING = "failing"  # the last take-in failed, or failed after the last success
+    DISABLED = "disabled"
 
-        return LogSender(path=str(instance_path / str(cfg.options.get("path", "outbox.log"))))
-    if cfg.connector_name == "email":
-        from connectors.email.smtp import SmtpSender
-        from desk.mail.settings import smtp_access_token, smtp_settings
 
-        return SmtpSender(smtp_settings(cfg, config), access_token=smtp_access_token(cfg, config))
-    raise UnknownChannel(f"channel {cfg.name!r}: no sender for connector {cfg.connector_name!r}")
+@dataclass(frozen=True)
+class ChannelHealth:
+    """How a channel is doing, as the admin page and /healthz show it."""
+
+    channel: Channel
+    status: Health
+    outbox_waiting: int  # its messages not yet sent (queued or retrying)
+
+
+def channel_health(session: Session) -> list[ChannelHealth]:
+    """Every channel's health, by display name; a failing one is named, not hidden."""
+    waiting: dict[int, int] = {
+        channel_id: count for channel_id, count in session.execute(
+            select(OutboxItem.channel_id, func.count())
+            .where(OutboxItem.state == OutboxState.PENDING).group_by(OutboxItem.channel_id))
+    }
+    health = []
+    for channel in session.scalars(select(Channel).order_by(Channel.display_name)):
+        if not channel.enabled:
+            status = Health.DISABLED
+        elif channel.last_error_at is not None and (
+                channel.last_success_at is None or channel.last_error_at > channel.last_success_at):
+            status = Health.FAILING
+        else:
+            status = Health.OK
+        health.append(ChannelHealth(channel, status, waiting.get(channel.id, 0)))
+    return health
 
 
 def record_health(channel_id: int, at: datetime, error: str | None) -> None:
@@ -185,10 +209,10 @@ def reply_channels(session: Session, inquiry: Inquiry, config: DeskConfig | None
     own: list[Channel] = []
     others: list[Channel] = []
     for channel in session.scalars(select(Channel).where(Channel.enabled).order_by(Channel.id)):
-        if channel.id == inquiry.channel_id and (channel.kind in MANUAL_KINDS
+        if channel.id == inquiry.channel_id and (answered_in_person(channel)
                                                  or can_send(channel, config)):
             own.append(channel)
-        elif can_send(channel, config) and _IDENTITY.get(channel.kind) in kinds:
+        elif can_send(channel, config) and identity_kind(channel.kind) in kinds:
             others.append(channel)
     if not own and others:
         written_to = _written_to(session, inquiry)

@@ -129,7 +129,6 @@ class DeskConfig:
         return next((c for c in self.channels if c.name == name), None)
 
 
-CHANNEL_KINDS = ("email", "telegram", "facebook", "webchat", "phone", "walkin", "log", "import")
 _CHOICES = {
     "reply_to_closed": ("reopen", "new"),
     "retention.action": ("anonymise", "delete"),
@@ -333,12 +332,15 @@ def _validate(config: DeskConfig) -> None:
     if config.outbox.lease_seconds < 1:
         # A lease of nothing would expire at once: every worker would send every item.
         raise ConfigError(f"{config.source}: 'outbox.lease_seconds' must be at least 1")
+    from desk.drivers import kinds  # the registry imports this module
+
+    known = kinds()
     seen: set[str] = set()
     for index, channel in enumerate(config.channels):
-        if channel.kind not in CHANNEL_KINDS:
+        if channel.kind not in known:
             raise ConfigError(
                 f"{config.source}: 'channels[{index}].kind' must be one of "
-                f"{', '.join(CHANNEL_KINDS)}, not {channel.kind!r}"
+                f"{', '.join(known)}, not {channel.kind!r}"
             )
         if channel.name in seen:
             raise ConfigError(f"{config.source}: channel name {channel.name!r} is used twice")

@@ -9,7 +9,6 @@ An admin lists, replays (after a fix, or overruling the guard) or discards it.
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,21 +16,16 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import OperationalError
 
 from connectors.base import InboundMessage
-from connectors.email import UnparseableMail
 from desk.config import current_config
 from desk.database import transaction
+from desk.drivers import driver_for
 from desk.errors import N_, ServiceError
 from desk.extensions import db
 from desk.ingest import IngestResult, Outcome, ingest
-from desk.mail.parsing import parse_mail
 from desk.models import Channel, MessageSource, QuarantineItem, QuarantineState, utcnow
 
 log = logging.getLogger(__name__)
 
-Parser = Callable[[bytes, str], InboundMessage]
-# How to read a held item again, per channel kind. Parsers raise a ValueError
-# (UnparseableMail is one) with the reason when the bytes still make no sense.
-PARSERS: dict[str, Parser] = {"email": parse_mail, "import": parse_mail}
 
 
 @dataclass(frozen=True)
@@ -185,13 +179,12 @@ def replay(item_id: int, now: datetime | None = None) -> IngestResult:
     the new reason, and ServiceError says so.
     """
     item, channel = _held_item(item_id)
-    parse = PARSERS.get(channel.kind)
-    if parse is None:
-        raise ServiceError(N_("Items of this channel cannot be replayed."))
     try:
-        result = ingest(parse(item.raw, channel.name),
-                        override_guard=item.state is QuarantineState.DROPPED)
-    except (UnparseableMail, ValueError) as exc:
+        # The channel's driver reads the bytes again; a ValueError (UnparseableMail
+        # is one) says why they still make no sense.
+        message = driver_for(channel.kind).replay(item.raw, channel.name)
+        result = ingest(message, override_guard=item.state is QuarantineState.DROPPED)
+    except ValueError as exc:
         _still_failing(item_id, str(exc))
         raise ServiceError(N_("The item still cannot be taken in; its reason is updated.")) from exc
     with transaction() as session:

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk import events
+from desk.channels import can_send, identity_kind
 from desk.config import DeskConfig, current_config
-from desk.models import Channel, Direction, EventKind, Inquiry, Unit, User
+from desk.models import Channel, Direction, EventKind, IdentityKind, Inquiry, Unit, User
 from desk.outbox import queue_outbound
 from desk.privacy import mask_national_ids
 
@@ -67,10 +68,8 @@ def notice_text(inquiry: Inquiry, unit: Unit, actor: User, comment: str,
 
 
 def _mail_channel(session: Session, config: DeskConfig) -> Channel | None:
-    """The first enabled e-mail channel with a sender configured."""
-    for channel in session.scalars(
-        select(Channel).where(Channel.enabled, Channel.kind == "email").order_by(Channel.id)
-    ):
-        if config.channel(channel.name) is not None:
+    """The first enabled channel that sends to e-mail addresses."""
+    for channel in session.scalars(select(Channel).where(Channel.enabled).order_by(Channel.id)):
+        if identity_kind(channel.kind) is IdentityKind.EMAIL and can_send(channel, config):
             return channel
     return None

@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from desk.config import current_config
 from desk.database import transaction
-from desk.mail.fetch import fetch_all, mailboxes
-from desk.mail.idle import IdleWatcher
+from desk.drivers import Watcher, driver_for
 from desk.models import WorkerHeartbeat, utcnow
 from desk.outbox import dispatch_due
 from desk.quarantine import purge_expired
+from desk.take_in import pull_all
 
 log = logging.getLogger(__name__)
 _HOUR = 3600.0
@@ -48,7 +48,7 @@ class Worker:
     def __init__(self, app: Flask, worker_id: str | None = None) -> None:
         self.app = app
         self.worker_id = worker_id or default_worker_id()
-        self.watchers: list[IdleWatcher] = []
+        self.watchers: list[Watcher] = []
 
     def _job(self, name: str, func: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
@@ -67,15 +67,13 @@ class Worker:
             log.info("outbox: %s sent, %s retrying, %s failed", len(report.sent),
                      len(report.retrying), len(report.failed))
 
-    def poll_mailboxes(self) -> None:
-        """Read every mailbox no IDLE watcher of this worker is watching.
-
-        Mailboxes that another worker watches are skipped by their lease.
-        """
-        watched = {w.settings.channel for w in self.watchers if w.is_alive() and not w.no_idle}
-        for report in fetch_all(self.worker_id, current_config(), skip=watched):
+    def take_in(self) -> None:
+        """One bounded run over every channel whose driver pulls, but those a live
+        watcher of this worker reads; others' are skipped by their lease."""
+        watched = {w.channel for w in self.watchers if w.watching}
+        for report in pull_all(self.worker_id, current_config(), skip=watched):
             if report.error or report.outcomes:
-                log.info("mailbox %s: %s%s", report.channel, dict(report.outcomes),
+                log.info("channel %s: %s%s", report.channel, dict(report.outcomes),
                          f", error: {report.error}" if report.error else "")
 
     def purge_quarantine(self) -> None:
@@ -84,16 +82,14 @@ class Worker:
             log.info("quarantine: %s expired items deleted", purged)
 
     def start_watchers(self) -> None:
-        """An IDLE thread per mailbox that wants one (raises ConfigError on bad options)."""
+        """The live take-in threads the channels' drivers want (raises ConfigError on
+        bad options)."""
         with self.app.app_context():
             config = current_config()
-            wanted = [m for m in mailboxes(config) if m.idle]
-        for settings in wanted:
-            # Its own lease holder: the poll job of this same worker must not share it.
-            watcher = IdleWatcher(self.app, settings, f"{self.worker_id}/idle",
-                                  config.worker.poll_interval_seconds)
-            watcher.start()
-            self.watchers.append(watcher)
+            for cfg in config.channels:
+                if cfg.enabled:
+                    self.watchers += driver_for(cfg.kind).watchers(self.app, cfg, config,
+                                                                   self.worker_id)
 
     def stop_watchers(self) -> None:
         for watcher in self.watchers:
@@ -106,7 +102,7 @@ class Worker:
         jobs = (
             ("heartbeat", lambda: beat(self.worker_id), settings.heartbeat_interval_seconds),
             ("outbox", self.dispatch_outbox, settings.outbox_interval_seconds),
-            ("mailboxes", self.poll_mailboxes, settings.poll_interval_seconds),
+            ("take-in", self.take_in, settings.poll_interval_seconds),
             ("quarantine", self.purge_quarantine, _HOUR),
         )
         for name, func, seconds in jobs:

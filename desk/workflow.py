@@ -13,7 +13,7 @@ from connectors.base import Attachment
 from desk import events, sla
 from desk.access import Action, NotVisible, can, require
 from desk.attachments import store_attachments
-from desk.channels import MANUAL_KINDS, identity_kind, reply_channels
+from desk.channels import answered_in_person, identity_kind, reply_channels
 from desk.database import transaction
 from desk.errors import N_, ServiceError
 from desk.models import (
@@ -220,7 +220,7 @@ def reply(
     with acting_on(actor, inquiry_id, Action.REPLY) as (session, inquiry):
         channel = _answering_channel(session, inquiry, channel_id)
         subject = _reply_subject(inquiry)
-        if channel.kind in MANUAL_KINDS:
+        if answered_in_person(channel):
             if attachments:
                 raise ServiceError(N_("Files cannot be sent on a phone or walk-in inquiry."))
             message = manual_answer(session, inquiry, channel, actor, subject, text, now)

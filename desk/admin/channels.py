@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from desk.admin.log import admin_change, record
 from desk.admin.rows import get_or_fail
-from desk.channels import configured_channels
+from desk.channels import ChannelHealth, channel_health, configured_channels
 from desk.config import current_config
 from desk.errors import N_, ServiceError
 from desk.extensions import db
@@ -26,3 +26,8 @@ def set_channel_enabled(actor: User, channel_id: int, enabled: bool) -> None:
 
 def all_channels() -> list[Channel]:
     return list(db.session.scalars(select(Channel).order_by(Channel.display_name)))
+
+
+def channels_with_health() -> list[ChannelHealth]:
+    """Every channel with its health, by display name."""
+    return channel_health(db.session)

@@ -1,4 +1,4 @@
-"""One bounded fetch run per mailbox, under a lease, and the loop over all mailboxes.
+"""One bounded fetch run per mailbox, under a lease: the e-mail driver's take-in.
 
 A run reads the cursor from the channel row, skips Message-IDs the channel
 already has (or that were deleted on purpose) before downloading bodies, takes
@@ -10,9 +10,6 @@ A crash anywhere in between means the mail is fetched again and deduped.
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from sqlalchemy import exists, or_, select
 
@@ -21,6 +18,7 @@ from desk import leases
 from desk.channels import channel_by_name, record_health
 from desk.config import DeskConfig
 from desk.database import transaction
+from desk.drivers.base import TakeInReport
 from desk.extensions import db
 from desk.mail.settings import MailboxSettings, mailbox_settings, reads_mail
 from desk.models import Channel, ExternalIdTombstone, Message, utcnow
@@ -30,15 +28,8 @@ from desk.quarantine import take_in
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class FetchReport:
-    channel: str
-    # Items by outcome: created, threaded, duplicate, dropped, quarantined.
-    outcomes: Counter[str] = field(default_factory=Counter)
-    skipped_known: int = 0
-    error: str | None = None
-    # Another worker holds the mailbox's lease; nothing was done.
-    busy: bool = False
+# A fetch run's report is the take-in report every driver gives.
+FetchReport = TakeInReport
 
 
 def mailboxes(config: DeskConfig) -> list[MailboxSettings]:
@@ -52,20 +43,6 @@ def lease_name(channel: str) -> str:
 
 def open_mailbox(settings: MailboxSettings) -> ImapFetcher:
     return ImapFetcher(settings.imap, settings.channel, access_token=settings.access_token)
-
-
-def fetch_all(holder: str, config: DeskConfig, skip: Iterable[str] = ()) -> list[FetchReport]:
-    """One run over every mailbox not in `skip`; a failing one never stops the others."""
-    reports = []
-    for settings in mailboxes(config):
-        if settings.channel in skip:
-            continue
-        try:
-            reports.append(fetch_mailbox(settings, holder))
-        except Exception as exc:  # the lease table itself failed: try the next mailbox
-            log.exception("mailbox %s: fetch run failed", settings.channel)
-            reports.append(FetchReport(settings.channel, error=f"{type(exc).__name__}: {exc}"))
-    return reports
 
 
 def fetch_mailbox(settings: MailboxSettings, holder: str) -> FetchReport:

@@ -71,6 +71,15 @@ class IdleWatcher(threading.Thread):
                 self._failures += 1
                 self._stopping.wait(min(self.retry_seconds, 0.25 * 2 ** self._failures))
 
+    @property
+    def channel(self) -> str:
+        return self.settings.channel
+
+    @property
+    def watching(self) -> bool:
+        """Alive and in IDLE mode: the poll job leaves this mailbox to the thread."""
+        return self.is_alive() and not self.no_idle
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop at once: closing the socket ends a blocking IDLE wait (a run in
         progress is left to finish, so its health is not recorded as an error)."""

@@ -6,7 +6,9 @@ from flask import Flask
 from flask_babel import format_timedelta, get_locale
 from flask_babel import lazy_gettext as _l
 
-from desk.config import current_config
+from desk.channels import answered_in_person
+from desk.config import ConfigError, current_config
+from desk.drivers import driver_for
 from desk.models import Direction, EventKind, Priority, Role, SendState, Status, utcnow
 from desk.privacy import mask_national_ids
 from desk.web.due import due_label
@@ -50,8 +52,6 @@ PRIORITIES = {
 # The written forms a citizen may use; the inquiry's language picks standard replies.
 LANGUAGES = {"nb": _l("Bokmål"), "nn": _l("Nynorsk"), "en": _l("English")}
 # A symbol per channel kind, always shown beside the channel's name (never alone).
-CHANNEL_ICONS = {"email": "✉", "telegram": "✈", "facebook": "ƒ", "webchat": "◉",
-                 "phone": "☎", "walkin": "⌂", "import": "⇩"}
 DIRECTIONS = {
     Direction.INBOUND: _l("From the citizen"),
     Direction.OUTBOUND: _l("Answer"),
@@ -94,6 +94,14 @@ def age(since: datetime) -> str:
     return format_timedelta(utcnow() - since, threshold=1.1)
 
 
+def channel_icon(kind: str) -> str:
+    """The icon of a channel kind (or of an identity kind, which shares its name)."""
+    try:
+        return driver_for(kind).icon
+    except ConfigError:
+        return "•"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask"] = mask_national_ids
     app.jinja_env.filters["age"] = age
@@ -107,7 +115,8 @@ def init_app(app: Flask) -> None:
         priority_label=PRIORITIES.__getitem__,
         sort_label=SORTS.__getitem__,
         language_label=lambda code: LANGUAGES.get(code, code),
-        channel_icon=lambda kind: CHANNEL_ICONS.get(kind, "•"),
+        channel_icon=channel_icon,
+        answered_in_person=answered_in_person,
         due_label=due_label,
         current_locale=lambda: str(get_locale() or current_config().default_locale),
     )

@@ -18,7 +18,7 @@ from desk.channels import channel_by_name, sync_channels
 from desk.config import ChannelConfig, current_config
 from desk.errors import ServiceError
 from desk.extensions import db
-from desk.mail.fetch import fetch_all, fetch_mailbox, is_known, load_cursor
+from desk.mail.fetch import fetch_mailbox, is_known, load_cursor
 from desk.models import (
     Channel,
     Direction,
@@ -30,6 +30,7 @@ from desk.models import (
     Verdict,
 )
 from desk.outbox import dispatch_due
+from desk.take_in import pull_all
 from tests.mail.conftest import ADDRESS, append, citizen_mail, fetch, postmottak
 from tests.mailservers import SmtpServer, free_port
 
@@ -295,7 +296,7 @@ def test_a_failing_mailbox_never_stops_the_others(app: Flask, mailbox: IMAPClien
     sync_channels(config)
     append(mailbox, citizen_mail())
 
-    reports = {r.channel: r for r in fetch_all("test-worker", config)}
+    reports = {r.channel: r for r in pull_all("test-worker", config)}
 
     assert reports["brutt"].error.startswith("connect to 127.0.0.1")
     assert reports["postmottak"].outcomes == {"created": 1}

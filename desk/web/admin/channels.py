@@ -14,7 +14,7 @@ from desk.web.admin.forms import ButtonForm
 @bp.get("/channels")
 @admin_only
 def channels() -> str:
-    return render_template("admin/channels.html", channels=service.all_channels(),
+    return render_template("admin/channels.html", channels=service.channels_with_health(),
                            kept=quarantine.counts_by_channel(), button_form=ButtonForm())
 
 

@@ -1,0 +1,87 @@
+"""The contract every channel kind's driver keeps.
+
+A driver says, in one place, everything the desk must know of a kind of
+channel: whose identity a sender is, its settings (from its `[[channels]]`
+table), how it takes in (a bounded pull run under a lease, live watchers,
+or endpoints of its own in the web app), how it sends (its connector, always
+through the outbox), how it replays a kept raw item, and whether a reply on
+it is sent at all. The worker, the web app, quarantine, admin and the demo
+ask the registry (`desk.drivers`); nothing outside a driver asks which kind a
+channel is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from connectors.base import InboundMessage, Sender
+from desk.config import ChannelConfig, DeskConfig
+from desk.models import IdentityKind
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+@dataclass
+class TakeInReport:
+    """One take-in run of one channel: items by outcome (created, threaded, duplicate,
+    dropped, quarantined), known items skipped before download, and the error."""
+
+    channel: str
+    outcomes: Counter[str] = field(default_factory=Counter)
+    skipped_known: int = 0
+    error: str | None = None
+    # Another worker holds the channel's lease; nothing was done.
+    busy: bool = False
+
+
+class Watcher(Protocol):
+    """A live take-in thread (IMAP IDLE): while it watches, the poll job skips its channel."""
+
+    @property
+    def channel(self) -> str: ...
+    @property
+    def watching(self) -> bool: ...
+    def stop(self) -> None: ...
+
+
+class Driver:
+    """The defaults: a channel that takes in nothing by itself and cannot send.
+
+    Subclasses set `kind` and `identity` and override what their kind does.
+    """
+
+    kind: ClassVar[str]
+    identity: ClassVar[IdentityKind]
+    # Phone and walk-in: a reply is given in person and recorded, never sent.
+    answered_in_person: ClassVar[bool] = False
+    # Shown before the channel's name in lists (decorative: the name says it too).
+    icon: ClassVar[str] = "•"
+
+    def settings(self, cfg: ChannelConfig, config: DeskConfig) -> Any:
+        """The channel's typed settings from its table; raises ConfigError with one line."""
+        return None
+
+    def sender(self, cfg: ChannelConfig, config: DeskConfig, instance: Path) -> Sender | None:
+        """The connector that sends on the channel, or None when the kind cannot send."""
+        return None
+
+    def pull(self, cfg: ChannelConfig, config: DeskConfig, holder: str) -> TakeInReport | None:
+        """One bounded take-in run under the channel's lease, its health written on the
+        channel row; None when the kind (or this channel) is not pulled."""
+        return None
+
+    def watchers(self, app: Flask, cfg: ChannelConfig, config: DeskConfig,
+                 holder: str) -> list[Watcher]:
+        """Live take-in threads for the channel, started; none by default."""
+        return []
+
+    def replay(self, raw: bytes, channel: str) -> InboundMessage:
+        """Read a kept raw item again (quarantine replay); ValueError says why not."""
+        raise ValueError("items of this channel cannot be replayed")
+
+    def init_app(self, app: Flask) -> None:
+        """Register what the kind serves in the web app (push endpoints, live chat)."""
