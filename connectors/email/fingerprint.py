@@ -19,6 +19,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 FINGERPRINT_FIELDS = ("message-id", "date", "from", "sender", "reply-to", "to", "cc", "subject")
+_WANTED = frozenset(FINGERPRINT_FIELDS)
 _SPACE = re.compile(rb"\s+")
 
 
@@ -28,14 +29,17 @@ def header_fingerprint(headers: Message) -> str:
     Reads `raw_items()`, which every policy leaves as the source had it, so a
     mail parsed whole and its header fields fetched alone give the same digest.
     """
-    items = [(k.lower(), str(v)) for k, v in headers.raw_items()]
-    digest = hashlib.sha256()
-    for name in FINGERPRINT_FIELDS:
-        for key, value in items:
-            if key == name:
-                raw = value.encode("utf-8", "surrogateescape")
-                digest.update(name.encode() + b":" + _SPACE.sub(b" ", raw).strip() + b"\n")
-    return digest.hexdigest()
+    values: dict[str, list[str]] = {}
+    for key, value in headers.raw_items():
+        name = key.lower()
+        if name in _WANTED:
+            values.setdefault(name, []).append(str(value))
+    lines = [
+        name.encode() + b":" + _SPACE.sub(b" ", value.encode("utf-8", "surrogateescape")).strip()
+        for name in FINGERPRINT_FIELDS
+        for value in values.get(name, ())
+    ]
+    return hashlib.sha256(b"\n".join(lines) + b"\n" if lines else b"").hexdigest()
 
 
 def fingerprint_of(header_block: bytes) -> str:
