@@ -164,6 +164,27 @@ def dispatch_due(
     return report
 
 
+def send_now(message_id: int, worker_id: str) -> bool:
+    """Send the queued message `message_id` at once, in the caller's process (a live
+    chat's answer must not wait for the worker's next run); True when it went out.
+
+    The same claim, lease and record as `dispatch_due`, so the worker and this
+    can never both send it: whoever claims the row sends it, the other finds it
+    taken. Not sent now (the claim lost, a failure to retry) means the worker
+    sends it on its schedule.
+    """
+    item_id = db.session.scalar(select(OutboxItem.id).where(OutboxItem.message_id == message_id))
+    db.session.rollback()
+    if item_id is None:
+        return False
+    claim = _claim_next(worker_id, utcnow(), item_id=item_id)
+    if claim is None or claim.given_up:
+        return False
+    report = DispatchReport()
+    _send_claimed(claim.item_id, worker_id, utcnow, report)
+    return bool(report.sent)
+
+
 class _Claim(NamedTuple):
     item_id: int
     # Interrupted while sending max_attempts times: failed for good, not to be sent.
@@ -179,20 +200,22 @@ def _due(now: datetime) -> tuple[Any, ...]:
     )
 
 
-def _claim_next(worker_id: str, now: datetime) -> _Claim | None:
+def _claim_next(worker_id: str, now: datetime, item_id: int | None = None) -> _Claim | None:
     """Take the next due item: lease it to `worker_id` and count the attempt, in one UPDATE.
 
     The UPDATE repeats the conditions the SELECT read and requires the attempt
     count it saw, so of two workers that read the same row only one changes
     it (rowcount decides): on PostgreSQL SKIP LOCKED already keeps them apart,
-    on SQLite, which has no row locks, the loser looks again.
+    on SQLite, which has no row locks, the loser looks again. `item_id` claims
+    that one item or nothing.
     """
+    only = (OutboxItem.id == item_id,) if item_id is not None else ()
     while True:
         with transaction() as session:
             seen = session.execute(
                 select(OutboxItem.id, OutboxItem.attempts, OutboxItem.leased_by,
                        OutboxItem.lease_until)
-                .where(*_due(now))
+                .where(*_due(now), *only)
                 .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)

@@ -7,7 +7,8 @@ In order of trust:
    inquiry's contact or wrote on it before; from anyone else it opens a new
    inquiry linked to the old one for an agent to confirm, so one citizen's
    mail never lands in another citizen's case;
-3. the open inquiry of the same chat conversation.
+3. the latest inquiry of the same chat conversation (a closed one follows
+   `reply_to_closed`, as mail does).
 
 A reply to a routing notice (our mail to a unit) also threads by headers, but
 as the unit's word to the front desk, not the citizen's: `MatchedBy.NOTICE`.
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from connectors.base import InboundMessage
 from desk.channels import identity_kind
 from desk.contacts import normalise_address
-from desk.models import OPEN_STATUSES, Channel, Contact, Direction, Inquiry, Message
+from desk.models import Channel, Contact, Direction, Inquiry, Message
 from desk.references import find_references
 
 
@@ -106,12 +107,14 @@ def _wrote_on(session: Session, inquiry: Inquiry, address: str) -> bool:
 def _by_conversation(session: Session, channel: Channel, msg: InboundMessage) -> ThreadMatch | None:
     if not msg.conversation_id:
         return None
+    # The conversation's latest inquiry, whatever its status: an open one takes the
+    # message; a resolved or closed one is reopened or followed by a new linked one,
+    # as `reply_to_closed` says (desk.ingest), like a reply by mail.
     inquiry = session.scalar(
         select(Inquiry)
         .where(
             Inquiry.channel_id == channel.id,
             Inquiry.conversation_key == msg.conversation_id,
-            Inquiry.status.in_(OPEN_STATUSES),
         )
         .order_by(Inquiry.id.desc())
         .limit(1)

@@ -28,6 +28,8 @@ from desk.take_in import pull_all
 
 log = logging.getLogger(__name__)
 _HOUR = 3600.0
+# Idle chats end within this long of their idle time.
+_UPKEEP = 30.0
 
 
 def default_worker_id() -> str:
@@ -76,6 +78,21 @@ class Worker:
                 log.info("channel %s: %s%s", report.channel, dict(report.outcomes),
                          f", error: {report.error}" if report.error else "")
 
+    def upkeep(self) -> None:
+        """Each channel's periodic work (its driver's `upkeep`: ending idle chats);
+        one channel's failure is logged and the others still run."""
+        config = current_config()
+        for cfg in config.channels:
+            if not cfg.enabled:
+                continue
+            try:
+                done = driver_for(cfg.kind).upkeep(cfg, config, utcnow())
+            except Exception:
+                log.exception("upkeep of channel %s failed", cfg.name)
+                continue
+            if done:
+                log.info("channel %s: upkeep handled %s items", cfg.name, done)
+
     def purge_quarantine(self) -> None:
         purged = purge_expired()
         if purged:
@@ -104,6 +121,7 @@ class Worker:
             ("outbox", self.dispatch_outbox, settings.outbox_interval_seconds),
             ("take-in", self.take_in, settings.poll_interval_seconds),
             ("quarantine", self.purge_quarantine, _HOUR),
+            ("upkeep", self.upkeep, _UPKEEP),
         )
         for name, func, seconds in jobs:
             # One run of a job at a time; a missed run is folded into the next.

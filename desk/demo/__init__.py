@@ -15,9 +15,16 @@ def demo_channels(outbox_log: str) -> list[dict[str, Any]]:
     """The demo's channels: real kinds, but replies go to a log file, not to citizens."""
     return [
         {"name": name, "kind": kind, "display_name": display, "connector": "log",
-         "path": outbox_log, "receipts": kind in ("email", "webchat")}
+         "path": outbox_log, "receipts": kind == "email"}
         for name, kind, display, _share in data.CHANNELS
-        if kind not in ("phone", "walkin")
+        if kind not in ("phone", "walkin", "webchat")
+    ] + [
+        # The web chat answers into the citizen's own browser, never to anyone else, so
+        # the demo uses its real connector; open around the clock, so it can be tried.
+        {"name": name, "kind": kind, "display_name": display, "receipts": False,
+         "always_open": True}
+        for name, kind, display, _share in data.CHANNELS
+        if kind == "webchat"
     ] + [
         {"name": name, "kind": kind, "display_name": display, "receipts": False}
         for name, kind, display, _share in data.CHANNELS

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -60,6 +61,8 @@ class Driver:
     answered_in_person: ClassVar[bool] = False
     # Shown before the channel's name in lists (decorative: the name says it too).
     icon: ClassVar[str] = "•"
+    # A live conversation (the web chat): marked in the queue, a citizen waits in it.
+    live: ClassVar[bool] = False
 
     def settings(self, cfg: ChannelConfig, config: DeskConfig) -> Any:
         """The channel's typed settings from its table; raises ConfigError with one line."""
@@ -82,6 +85,10 @@ class Driver:
     def replay(self, raw: bytes, channel: str) -> InboundMessage:
         """Read a kept raw item again (quarantine replay); ValueError says why not."""
         raise ValueError("items of this channel cannot be replayed")
+
+    def upkeep(self, cfg: ChannelConfig, config: DeskConfig, now: datetime) -> int:
+        """Periodic work of the channel in the worker (ending idle chats); items handled."""
+        return 0
 
     def init_app(self, app: Flask) -> None:
         """Register what the kind serves in the web app (push endpoints, live chat)."""

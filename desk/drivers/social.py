@@ -1,8 +1,9 @@
-"""Telegram, Facebook Messenger and the web chat, as far as they are built.
+"""Telegram and Facebook Messenger, as far as they are built.
 
 The kinds exist so a channel of them can be configured (the demo does, with
-`connector = "log"`) and its citizens have identities; their connectors,
-take-in and live chat come with their own drivers, which replace these.
+`connector = "log"`) and its citizens have identities; their connectors and
+take-in come with their own drivers, which replace these. The web chat has
+its own driver (`desk.drivers.webchat`).
 """
 
 from desk.drivers.base import Driver
@@ -21,10 +22,4 @@ class FacebookDriver(Driver):
     icon = "ƒ"
 
 
-class WebchatDriver(Driver):
-    kind = "webchat"
-    identity = IdentityKind.WEBCHAT
-    icon = "◉"
-
-
-DRIVERS: tuple[Driver, ...] = (TelegramDriver(), FacebookDriver(), WebchatDriver())
+DRIVERS: tuple[Driver, ...] = (TelegramDriver(), FacebookDriver())

@@ -11,17 +11,15 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from connectors.email.imap import ImapSettings
 from connectors.email.smtp import SmtpSettings
-from desk.config import ChannelConfig, ConfigError, DeskConfig
+from desk.config import ChannelConfig, DeskConfig
+from desk.drivers.options import ChannelOptions
 
 SECURITY = ("tls", "starttls", "none")
 _IMAP_PORTS = {"tls": 993, "starttls": 143, "none": 143}
 _SMTP_PORTS = {"tls": 465, "starttls": 587, "none": 25}
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -39,59 +37,13 @@ class MailboxSettings:
     access_token: Callable[[], str] | None
 
 
-class _Options:
-    def __init__(self, cfg: ChannelConfig, source: str) -> None:
-        self.cfg, self.source = cfg, source
-
-    def _fail(self, key: str, wanted: str, value: Any) -> ConfigError:
-        return ConfigError(
-            f"{self.source}: 'channels.{self.cfg.name}.{key}' must be {wanted}, not {value!r}"
-        )
-
-    def text(self, key: str, default: str | None = None) -> str | None:
-        value = self.cfg.options.get(key, default)
-        if value is None or value == "":
-            return default
-        if not isinstance(value, str):
-            raise self._fail(key, "a string", value)
-        return value
-
-    def required(self, key: str) -> str:
-        value = self.text(key)
-        if not value:
-            raise ConfigError(f"{self.source}: missing setting 'channels.{self.cfg.name}.{key}'")
-        return value
-
-    def integer(self, key: str, default: int) -> int:
-        value = self.cfg.options.get(key, default)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value)
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise self._fail(key, "a positive whole number", value)
-        return value
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.cfg.options.get(key, default)
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        if not isinstance(value, bool):
-            raise self._fail(key, "true or false", value)
-        return value
-
-    def choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
-        value = self.text(key, default)
-        if value not in allowed:
-            raise self._fail(key, f"one of {', '.join(allowed)}", value)
-        return value
-
-
 def reads_mail(cfg: ChannelConfig) -> bool:
     """An enabled e-mail channel with a mailbox to read (`imap_host` set)."""
     return cfg.kind == "email" and cfg.enabled and bool(cfg.options.get("imap_host"))
 
 
 def mailbox_settings(cfg: ChannelConfig, config: DeskConfig) -> MailboxSettings:
-    opts = _Options(cfg, config.source)
+    opts = ChannelOptions(cfg, config.source)
     security = opts.choice("imap_security", SECURITY, "tls")
     token = access_token(opts)
     imap = ImapSettings(
@@ -119,7 +71,7 @@ def mailbox_settings(cfg: ChannelConfig, config: DeskConfig) -> MailboxSettings:
 
 
 def smtp_settings(cfg: ChannelConfig, config: DeskConfig) -> SmtpSettings:
-    opts = _Options(cfg, config.source)
+    opts = ChannelOptions(cfg, config.source)
     security = opts.choice("smtp_security", SECURITY, "starttls")
     # An internal relay may take mail without a login (smtp_auth = false); otherwise
     # the mailbox's own account is used unless smtp_username names another.
@@ -144,11 +96,11 @@ def smtp_settings(cfg: ChannelConfig, config: DeskConfig) -> SmtpSettings:
 def smtp_access_token(cfg: ChannelConfig, config: DeskConfig) -> Callable[[], str] | None:
     """The XOAUTH2 token source for sending: the mailbox's own (same account, one
     token), unless SMTP logs in with nothing (smtp_auth = false, a relay)."""
-    opts = _Options(cfg, config.source)
+    opts = ChannelOptions(cfg, config.source)
     return access_token(opts) if opts.flag("smtp_auth", True) else None
 
 
-def access_token(opts: _Options) -> Callable[[], str] | None:
+def access_token(opts: ChannelOptions) -> Callable[[], str] | None:
     """The XOAUTH2 token source, or None for password login.
 
     The desk does not run an OAuth flow itself: a command (e.g. a script using
@@ -179,5 +131,5 @@ def parse_limits(cfg: ChannelConfig | None, config: DeskConfig) -> tuple[int, in
     """(max_bytes, max_attachment_bytes) for parsing this channel's mail."""
     max_bytes = 50 * 1024 * 1024
     if cfg is not None:
-        max_bytes = _Options(cfg, config.source).integer("max_message_bytes", max_bytes)
+        max_bytes = ChannelOptions(cfg, config.source).integer("max_message_bytes", max_bytes)
     return max_bytes, config.attachments.max_bytes

@@ -33,6 +33,8 @@ class EventKind(StrEnum):
     SPLIT = "split"  # a message moved to a new inquiry (data: message_id, to / from)
     MARKED_SPAM = "marked_spam"
     UNIT_NOTIFIED = "unit_notified"  # a routing notice queued for the unit's mailbox
+    CHAT_ENDED = "chat_ended"  # the citizen ended the web chat, or left it idle
+    TRANSCRIPT_QUEUED = "transcript_queued"  # the chat's transcript queued to their e-mail
 
 
 class Event(Base):

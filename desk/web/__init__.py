@@ -5,6 +5,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from desk.access import NotVisible, PermissionDenied
+from desk.drivers import drivers
 from desk.errors import ServiceError
 from desk.web import labels
 
@@ -18,6 +19,9 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, health_bp, inquiries_bp, phone_bp, admin_bp):
         app.register_blueprint(bp)
+    # What each channel kind serves itself (the web chat's pages and API).
+    for driver in drivers():
+        driver.init_app(app)
     labels.init_app(app)
     _register_error_handlers(app)
 

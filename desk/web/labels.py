@@ -86,6 +86,8 @@ EVENTS = {
     EventKind.SPLIT: _l("A message was split off into a new inquiry"),
     EventKind.MARKED_SPAM: _l("Marked as spam"),
     EventKind.UNIT_NOTIFIED: _l("The unit was notified by e-mail"),
+    EventKind.CHAT_ENDED: _l("The chat ended"),
+    EventKind.TRANSCRIPT_QUEUED: _l("Chat transcript queued to the citizen's e-mail"),
 }
 
 

@@ -18,7 +18,9 @@ from desk.models import Channel, Priority, Role, Status, Unit, utcnow
 from tests.browser.axe import axe_report
 
 # Endpoints that are not pages: data for scripts, files, the health probe.
-NOT_PAGES = {"static", "health.healthz"}
+NOT_PAGES = {"static", "health.healthz", "chat.widget", "chat.api_status", "chat.api_poll",
+             # The citizen's chat page: checked with a chat channel (test_webchat.py).
+             "chat.page"}
 
 
 @pytest.fixture
