@@ -63,6 +63,8 @@ NOTE_JUNK_SKIPPED = N_("Lines of junk before the mail's header were skipped.")
 NOTE_FROM_REPLY_TO = N_("The mail had no usable From; the sender is taken from Reply-To.")
 NOTE_FROM_SENDER = N_("The mail had no usable From; the sender is taken from Sender.")
 NOTE_MADE_UP_ID = N_("The mail had no Message-ID; the desk made one up.")
+NOTE_ANSWER_TO_REPLY_TO = N_(
+    "The mail asks for answers to its Reply-To address, not its From; the desk answers there.")
 _ADDRESS = re.compile(r"[^\s<>\"',;:()\[\]]+@[^\s<>\"',;:()\[\]]+")
 
 
@@ -221,7 +223,10 @@ def _sender(msg: Message, codec: str | None, notes: list[str]) -> tuple[str, str
     address (``undisclosed``, a name alone, empty) is not: the mail is still
     answerable when Reply-To or Sender gives an address.
     """
-    found = _addresses(msg, codec, "from") or _bounce_daemon(msg, codec)
+    found = _addresses(msg, codec, "from")
+    if found:
+        return _answered_at(msg, codec, found[0], notes)
+    found = _bounce_daemon(msg, codec)
     if found:
         return found[0]
     for header, note in (("reply-to", NOTE_FROM_REPLY_TO), ("sender", NOTE_FROM_SENDER)):
@@ -232,6 +237,23 @@ def _sender(msg: Message, codec: str | None, notes: list[str]) -> tuple[str, str
     if raw_header(msg, "from") is None and raw_header(msg, "sender") is None:
         raise UnparseableMail("no From header")
     raise UnparseableMail("no sender address in From")
+
+
+def _answered_at(
+    msg: Message, codec: str | None, sender: tuple[str, str], notes: list[str]
+) -> tuple[str, str]:
+    """The writer's address: a single Reply-To other than From, else From.
+
+    Reply-To is where the writer wants answers (RFC 5322, 3.6.2). A web form
+    writes From: the form (often the municipality's own address, which the
+    loop guard drops) and Reply-To: the citizen; without this every form's
+    inquiries would share one contact and its receipts would go to the form.
+    """
+    reply_to = _addresses(msg, codec, "reply-to")
+    if len(reply_to) != 1 or reply_to[0][1] == sender[1] or not _usable(reply_to[0][1]):
+        return sender
+    notes.append(NOTE_ANSWER_TO_REPLY_TO)
+    return reply_to[0][0] or sender[0], reply_to[0][1]
 
 
 def _bounce_daemon(msg: Message, codec: str | None) -> list[tuple[str, str]]:

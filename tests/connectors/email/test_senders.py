@@ -124,3 +124,29 @@ def test_postmaster_writing_by_hand_is_not_a_bounce():
         b"Subject: Om spamfilteret\r\n\r\nHei, vi har justert filteret.\r\n"
     )
     assert not parse_message(raw, "email").is_delivery_report
+
+
+@pytest.mark.parametrize(
+    ("headers", "name", "address", "noted"),
+    [
+        # A web form: From is the form (here the municipality's own address), Reply-To
+        # the citizen, who must get the receipt and the answer.
+        (b"From: Skjema <post@kommune.example>\r\nReply-To: Kari Nordmann <kari@example.no>\r\n",
+         "Kari Nordmann", "kari@example.no", True),
+        (b"From: Kari <kari@jobb.example>\r\nReply-To: kari@example.no\r\n",
+         "Kari", "kari@example.no", True),
+        # The same address, or two Reply-To addresses (whom to pick?): From stands.
+        (b"From: Ola <ola@example.no>\r\nReply-To: OLA@example.no\r\n",
+         "Ola", "ola@example.no", False),
+        (b"From: Ola <ola@example.no>\r\nReply-To: a@example.no, b@example.no\r\n",
+         "Ola", "ola@example.no", False),
+    ],
+)
+def test_a_single_reply_to_is_where_the_answer_goes(
+    headers: bytes, name: str, address: str, noted: bool
+) -> None:
+    from connectors.email.parse import NOTE_ANSWER_TO_REPLY_TO
+
+    msg = parse_message(headers + REST, "email")
+    assert (msg.sender_name, msg.sender_address) == (name, address)
+    assert (NOTE_ANSWER_TO_REPLY_TO in msg.notes) is noted
