@@ -18,6 +18,9 @@ def test_agent_triages_and_answers_an_email_inquiry(sign_in, make_inquiry, axe) 
     page.select_option("#priority", "high")
     page.click("fieldset button[type=submit]")
     page.wait_for_selector("text=Lagret.")
+    # The message stands at the top of the page, before the script that binds the
+    # keys has run: wait for the whole page, or "r" may come too early (a flake).
+    page.wait_for_load_state("load")
     page.keyboard.press("r")
     assert page.evaluate("document.activeElement.id") == "reply-text"
     page.keyboard.type("Hei, vi tømmer i morgen.")
