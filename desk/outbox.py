@@ -54,9 +54,12 @@ from desk.models import (
 log = logging.getLogger(__name__)
 
 
-def new_message_id() -> str:
-    """Our own id for an outgoing message; e-mail uses it as the Message-ID."""
-    return f"{uuid.uuid4().hex}@{current_config().message_id_domain}"
+def new_message_id(key: str | None = None) -> str:
+    """Our own id for an outgoing message; e-mail uses it as the Message-ID.
+
+    `key` makes it the same for the same key (a retried request: see `workflow.reply`).
+    """
+    return f"{key or uuid.uuid4().hex}@{current_config().message_id_domain}"
 
 
 class _Addressed(Protocol):
@@ -80,6 +83,7 @@ def queue_outbound(
     automatic: bool = False,
     direction: Direction = Direction.OUTBOUND,
     now: datetime | None = None,
+    external_id: str | None = None,
 ) -> int:
     """Write an outbound message and its outbox row in the caller's transaction; the message's id.
 
@@ -91,7 +95,7 @@ def queue_outbound(
     session.flush()  # the inquiry and its contact may be new in this transaction
     message_id = insert_row(session, Message, **outbound_row(
         inquiry, channel, address, subject, text, author=author, automatic=automatic,
-        direction=direction, now=now))
+        direction=direction, now=now, external_id=external_id))
     enqueue(session, message_id, channel, now)
     return message_id
 
@@ -107,6 +111,7 @@ def outbound_row(
     author: User | None = None,
     automatic: bool = False,
     direction: Direction = Direction.OUTBOUND,
+    external_id: str | None = None,
 ) -> dict[str, Any]:
     """The message row of `queue_outbound`, for a caller that writes it together with
     other messages (ingest: the receipt with the mail it answers); `enqueue` it then."""
@@ -114,7 +119,7 @@ def outbound_row(
         "inquiry_id": inquiry.id,
         "direction": direction,
         "channel_id": channel.id,
-        "external_id": new_message_id(),
+        "external_id": external_id or new_message_id(),
         "address": address,
         "contact_id": inquiry.contact_id if direction is Direction.OUTBOUND else None,
         "author_id": author.id if author else None,

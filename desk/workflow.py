@@ -32,7 +32,7 @@ from desk.models import (
     User,
     utcnow,
 )
-from desk.outbox import queue_outbound
+from desk.outbox import new_message_id, queue_outbound
 from desk.privacy import find_national_ids
 from desk.references import next_reference
 from desk.unit_notice import queue_unit_notice
@@ -204,6 +204,7 @@ def reply(
     then: Status | None = None,
     attachments: Sequence[Attachment] = (),
     now: datetime | None = None,
+    key: str | None = None,
 ) -> Message:
     """Answer the citizen in the inquiry's channel (or another of the contact's).
 
@@ -211,6 +212,10 @@ def reply(
     or walk-in channel the answer was given in person: it is recorded, not
     sent, and takes no files. `then` sets the status afterwards (waiting on
     the citizen, resolved).
+
+    `key` (the reply box's own id, letters and digits) makes a retry safe: the
+    message's id is made from it and the inquiry's, unique per channel, so the
+    same key again returns the first answer and sends nothing more.
     """
     if not text.strip():
         raise ServiceError(N_("The reply is empty."))
@@ -219,6 +224,13 @@ def reply(
     now = now or utcnow()
     with acting_on(actor, inquiry_id, Action.REPLY) as (session, inquiry):
         channel = _answering_channel(session, inquiry, channel_id)
+        external_id = new_message_id(f"{inquiry.id}.{key}") if key else None
+        if external_id is not None:
+            # The inquiry's row is locked: an earlier request with the key has committed.
+            earlier = session.scalar(select(Message).where(
+                Message.channel_id == channel.id, Message.external_id == external_id))
+            if earlier is not None:
+                return earlier
         subject = _reply_subject(inquiry)
         if answered_in_person(channel):
             if attachments:
@@ -227,7 +239,7 @@ def reply(
         else:
             address = _address_in(session, inquiry, channel)
             message_id = queue_outbound(session, inquiry, channel, address, subject, text,
-                                        author=actor, now=now)
+                                        author=actor, now=now, external_id=external_id)
             store_attachments(session, message_id, attachments)
             message = session.get_one(Message, message_id)
         first = inquiry.first_response_at is None

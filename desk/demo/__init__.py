@@ -20,9 +20,10 @@ def demo_channels(outbox_log: str) -> list[dict[str, Any]]:
         if kind not in ("phone", "walkin", "webchat")
     ] + [
         # The web chat answers into the citizen's own browser, never to anyone else, so
-        # the demo uses its real connector; open around the clock, so it can be tried.
+        # the demo uses its real connector; open around the clock, so it can be tried,
+        # and linked from the sign-in page, where the one trying it finds it.
         {"name": name, "kind": kind, "display_name": display, "receipts": False,
-         "always_open": True}
+         "always_open": True, "show_on_login": True}
         for name, kind, display, _share in data.CHANNELS
         if kind == "webchat"
     ] + [

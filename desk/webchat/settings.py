@@ -25,6 +25,9 @@ class ChatSettings:
     requests_per_ip_per_minute: int
     # Open around the clock (the demo): opening hours do not close the chat.
     always_open: bool
+    # The staff sign-in page links to the chat page (the demo, where the same person
+    # tries both sides); off in production, where citizens find the chat on the site.
+    show_on_login: bool = False
 
 
 def chat_settings(cfg: ChannelConfig, config: DeskConfig) -> ChatSettings:
@@ -42,4 +45,5 @@ def chat_settings(cfg: ChannelConfig, config: DeskConfig) -> ChatSettings:
         starts_per_ip_per_hour=read.integer("starts_per_ip_per_hour", 30),
         requests_per_ip_per_minute=read.integer("requests_per_ip_per_minute", 240),
         always_open=read.flag("always_open", False),
+        show_on_login=read.flag("show_on_login", False),
     )

@@ -58,8 +58,12 @@ def append_line(session: Session, session_id: int, message_id: int, from_citizen
     return seq
 
 
+# The most lines one call returns.
+LIMIT = 200
+
+
 def lines_after(session_id: int, after: int, inquiry_id: int | None = None,
-                limit: int = 200) -> list[Line]:
+                limit: int = LIMIT) -> list[Line]:
     """The session's lines numbered above `after` (of one inquiry, for the agent's page)."""
     query = (
         select(ChatLine.seq, ChatLine.from_citizen, Message, User.display_name)
@@ -100,10 +104,11 @@ def wait_for_lines(session_id: int, after: int, timeout: float, interval: float 
     while True:
         current = last_seq(session_id)
         if current > after:
-            lines = lines_after(session_id, after, inquiry_id)
-            # Lines of another inquiry of the session are skipped, not waited for again.
-            return lines, max([current if inquiry_id is not None else after,
-                               *(line.seq for line in lines)])
+            lines = lines_after(session_id, after, inquiry_id, LIMIT)
+            # Lines of another inquiry of the session are skipped, not waited for again;
+            # but with a full page of lines the rest comes from the next call.
+            skip = inquiry_id is not None and len(lines) < LIMIT
+            return lines, max([current if skip else after, *(line.seq for line in lines)])
         if time.monotonic() >= deadline:
             return [], after
         time.sleep(min(interval, max(deadline - time.monotonic(), 0)))

@@ -53,3 +53,49 @@ def test_the_chat_page_by_keyboard_with_a_live_answer(app: Flask, page: Any, axe
     page.wait_for_function(
         "document.querySelector('.dc-root [role=status]').textContent.includes('Klokka 19.')")
     axe(page)
+
+
+def test_send_again_after_a_network_error_answers_once(app: Flask, page: Any, sign_in_as: Any,
+                                                       make_user: Any, axe: Any) -> None:
+    """The reply reaches the desk but its answer is lost: Send again must not send a copy."""
+    from desk.models import Direction, Message
+    from tests.webchat.conftest import Widget
+
+    app.config["CHAT_POLL_SECONDS"] = 2
+    agent = make_user("kari")
+    widget = Widget(app.test_client(), origin="http://localhost")  # the desk's own page
+    assert widget.start(name="Ola").status_code == 201
+    widget.say("Hei, er det noen der?")
+    inquiry = db.session.scalars(select(Inquiry)).one()
+
+    calls: list[int] = []
+
+    def lose_the_first_answer(route: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            route.fetch()  # the desk takes the reply in and answers, but the page never hears
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    sign_in_as(agent)
+    page.route("**/chat/reply", lose_the_first_answer)
+    page.goto(f"/inquiries/{inquiry.id}")
+    page.fill("#live-text", "Ja, her er jeg.")
+    key = page.input_value("#live-key")
+    page.click("#live-form button[type=submit]")
+    page.wait_for_selector("#live-error:not(:empty)")
+    assert page.input_value("#live-text") == "Ja, her er jeg."  # kept, with its key
+    assert page.input_value("#live-key") == key
+    page.click("#live-form button[type=submit]")
+    page.wait_for_function("document.getElementById('live-text').value === ''")
+    assert page.input_value("#live-key") != key  # a cleared box has a new key
+    page.wait_for_selector("#thread-list .message-outbound:has-text('Ja, her er jeg.')")
+    axe(page)
+    db.session.expire_all()
+    answers = db.session.scalars(select(Message).where(
+        Message.direction == Direction.OUTBOUND)).all()
+    assert [m.text for m in answers] == ["Ja, her er jeg."] and len(calls) == 2
+    assert page.locator("main li:has-text('Ja, her er jeg.')").count() == 1
+    lines = widget.poll().get_json()["lines"]
+    assert [line["text"] for line in lines] == ["Hei, er det noen der?", "Ja, her er jeg."]

@@ -306,3 +306,60 @@ def test_a_message_after_the_inquiry_was_closed_follows_reply_to_closed(
     widget.say("Hei igjen")
     newest = db.session.scalars(select(Inquiry).order_by(Inquiry.id.desc())).first()
     assert newest.id != first.id and newest.linked_to_id == first.id  # reply_to_closed = "new"
+
+
+def test_a_retried_chat_answer_with_the_same_key_is_sent_once(
+        app: Flask, client: Any, auth: Any, widget: Widget, agent: Any) -> None:
+    from tests.conftest import csrf_token
+
+    widget.start()
+    widget.say("Hei")
+    inquiry = only_inquiry()
+    auth.login("kari")
+    token = csrf_token(client.get(f"/inquiries/{inquiry.id}").get_data(as_text=True))
+    url = f"/inquiries/{inquiry.id}/chat/reply"
+    key = str(uuid.uuid4())
+
+    def send(text: str, with_key: str) -> Any:
+        return client.post(url, data={"text": text, "key": with_key},
+                           headers={"X-CSRFToken": token})
+
+    first = send("Hei på deg", key)
+    assert first.status_code == 201 and first.get_json()["duplicate"] is False
+    again = send("Hei på deg", key)  # Send pressed again: the first answer, nothing new
+    assert again.status_code == 200
+    assert again.get_json() == {"message_id": first.get_json()["message_id"], "sent": True,
+                                "duplicate": True}
+    outbound = select(func.count(Message.id)).where(Message.direction == Direction.OUTBOUND)
+    assert db.session.scalar(outbound) == 1
+    replied = select(func.count(Event.id)).where(Event.kind == EventKind.REPLIED)
+    assert db.session.scalar(replied) == 1
+    assert count(ChatLine) == 2 and dispatch_due("test-worker").sent == []
+    assert [line["text"] for line in widget.poll().get_json()["lines"]] == ["Hei", "Hei på deg"]
+
+    # A cleared box has a new key: a new answer. A key that is not a UUID is refused.
+    assert send("Noe mer?", str(uuid.uuid4())).status_code == 201
+    assert send("Noe mer?", "not-a-key").status_code == 400
+    assert db.session.scalar(outbound) == 2
+
+
+def test_the_same_key_on_another_inquiry_is_another_answer(
+        app: Flask, client: Any, auth: Any, agent: Any) -> None:
+    from tests.conftest import csrf_token
+
+    inquiries = []
+    for _ in range(2):
+        widget = Widget(client)
+        widget.start()
+        widget.say("Hei")
+        inquiries.append(db.session.scalars(select(Inquiry).order_by(Inquiry.id.desc())).first())
+    auth.login("kari")
+    key = str(uuid.uuid4())
+    for inquiry in inquiries:
+        token = csrf_token(client.get(f"/inquiries/{inquiry.id}").get_data(as_text=True))
+        response = client.post(f"/inquiries/{inquiry.id}/chat/reply",
+                               data={"text": "Hei", "key": key},
+                               headers={"X-CSRFToken": token})
+        assert response.status_code == 201
+    assert db.session.scalar(select(func.count(Message.id)).where(
+        Message.direction == Direction.OUTBOUND)) == 2

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from desk import workflow
@@ -18,8 +21,9 @@ from desk.access import Action, can
 from desk.auth import roles_required
 from desk.drivers import driver_for
 from desk.errors import ServiceError
-from desk.models import Channel, Inquiry, Role, utcnow
-from desk.outbox import send_now
+from desk.extensions import db
+from desk.models import Channel, Inquiry, Message, Role, SendState, utcnow
+from desk.outbox import new_message_id, send_now
 from desk.web.inquiries import case_roles
 from desk.web.inquiries.detail import visible_or_404
 from desk.webchat import availability, stream
@@ -36,12 +40,19 @@ def is_live(channel: Channel | None) -> bool:
 
 
 def chat_pages() -> list[str]:
-    """The web chat channels a citizen can open (the login page links to the first)."""
+    """The web chat channels the sign-in page links to (to the first): those with
+    `show_on_login`, which the demo sets; a real desk's staff page shows no chat."""
     from desk.config import current_config
     from desk.drivers.webchat import WebchatDriver
 
-    return [c.name for c in current_config().channels
-            if c.enabled and isinstance(driver_for(c.kind), WebchatDriver)]
+    config = current_config()
+    pages = []
+    for c in config.channels:
+        driver = driver_for(c.kind)
+        if (c.enabled and isinstance(driver, WebchatDriver)
+                and driver.settings(c, config).show_on_login):
+            pages.append(c.name)
+    return pages
 
 
 def init_templates(app: Flask) -> None:
@@ -94,21 +105,55 @@ def conversation(inquiry_id: int) -> dict[str, Any]:
     longest = current_app.config.get("CHAT_POLL_SECONDS", POLL_SECONDS)  # tests shorten it
     lines, cursor = stream.wait_for_lines(session_id, int(after), min(float(wait), longest),
                                           inquiry_id=inquiry_id)
-    return {"lines": [line.as_json() for line in lines], "after": cursor}
+    # The message's id, so the page shows each message once (its thread may have it).
+    return {"lines": [{**line.as_json(), "message_id": line.message_id} for line in lines],
+            "after": cursor}
 
 
 @bp.post("/inquiries/<int:inquiry_id>/chat/reply")
 @case_roles
 def reply(inquiry_id: int) -> tuple[Response, int]:
     """Answer in the chat: saved with its outbox row (`workflow.reply`), then sent at once
-    by this process; if that fails the worker sends it, so it is neither lost nor doubled."""
+    by this process; if that fails the worker sends it, so it is neither lost nor doubled.
+
+    `key` is the reply box's UUID, made by the page each time the box is cleared: Send
+    pressed again after a network error sends the same key, and gets the first answer
+    back (200, `duplicate`) instead of a second copy going out.
+    """
     inquiry: Inquiry = visible_or_404(inquiry_id)
     if not (is_live(inquiry.channel) and can(current_user, Action.REPLY, inquiry)):
         abort(403)
-    try:
-        message = workflow.reply(current_user, inquiry_id, request.form.get("text", ""),
-                                 channel_id=inquiry.channel_id)
-    except ServiceError as error:
-        return jsonify(error=gettext(str(error))), 400
-    sent = send_now(message.id, f"web:{socket.gethostname()}:{os.getpid()}")
-    return jsonify(message_id=message.id, sent=sent), 201
+    key = request.form.get("key") or None
+    if key is not None:
+        try:
+            key = uuid.UUID(key).hex
+        except ValueError:
+            abort(400)
+    earlier = _reply_of_key(inquiry, key)
+    if earlier is None:
+        try:
+            message = workflow.reply(current_user, inquiry_id, request.form.get("text", ""),
+                                     channel_id=inquiry.channel_id, key=key)
+        except ServiceError as error:
+            return jsonify(error=gettext(str(error))), 400
+        except IntegrityError:  # the same key at the same moment, in another process
+            earlier = _reply_of_key(inquiry, key)
+            if earlier is None:
+                raise
+    worker = f"web:{socket.gethostname()}:{os.getpid()}"
+    if earlier is not None:  # a retry: the first answer, sent now if it is still waiting
+        sent = send_now(earlier.id, worker) or earlier.send_state is SendState.SENT
+        return jsonify(message_id=earlier.id, sent=sent, duplicate=True), 200
+    sent = send_now(message.id, worker)
+    return jsonify(message_id=message.id, sent=sent, duplicate=False), 201
+
+
+def _reply_of_key(inquiry: Inquiry, key: str | None) -> Message | None:
+    """The answer already made with the reply box's `key` (see `workflow.reply`)."""
+    if key is None:
+        return None
+    message = db.session.scalar(select(Message).where(
+        Message.channel_id == inquiry.channel_id,
+        Message.external_id == new_message_id(f"{inquiry.id}.{key}")))
+    db.session.rollback()
+    return message

@@ -10,6 +10,7 @@ That is why these views, and only these, are exempt from CSRF protection.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +143,9 @@ def page(channel: str) -> str:
 def widget(channel: str) -> Response:
     """The script a municipality embeds; it finds the API from its own address."""
     _settings(channel)
-    response = Response(WIDGET.read_bytes(), mimetype="text/javascript")
+    script = WIDGET.read_text(encoding="utf-8").replace(
+        "/*DESK-FALLBACK*/{}", json.dumps(fallback_strings(), ensure_ascii=True), 1)
+    response = Response(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -275,3 +278,19 @@ def widget_strings(language: str) -> dict[str, str]:
             "too_large": gettext("The message or file is too large."),
             "new_message": gettext("New message from the service centre"),
         }
+
+
+def fallback_strings() -> dict[str, dict[str, str]]:
+    """The widget's words for when it cannot start (its site is not allowed, the desk is
+    down), in every language: they come with the script, as the status call may fail."""
+    strings = {}
+    for language in LANGUAGES:
+        with force_locale(language):
+            strings[language] = {
+                "open": gettext("Chat with us"),
+                "close": gettext("Close the chat"),
+                "title": gettext("Chat with the service centre"),
+                "unavailable": gettext("The chat cannot start on this page. Contact us "
+                                       "another way, for example by e-mail."),
+            }
+    return strings

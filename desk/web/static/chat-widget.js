@@ -10,13 +10,16 @@
   var api = base + "/api/";
   var KEY = "desk-chat:" + base;
   var lang = (document.documentElement.lang || "nb").toLowerCase().split("-")[0];
+  // The words for "the chat cannot start here", by language, put here by the desk when it
+  // serves this script: the status call that brings every other word may be refused.
+  var FALLBACK = /*DESK-FALLBACK*/{};
   var S = {}, state = { token: null, after: 0, seen: {}, polling: false, mode: "chat" };
   try { var saved = JSON.parse(window.sessionStorage.getItem(KEY) || "null"); if (saved) state.token = saved.token; } catch (e) {}
 
   var css = ".dc-root{font:16px/1.4 system-ui,sans-serif;color:#1b1b1b}" +
     ".dc-launch{position:fixed;right:1rem;bottom:1rem;z-index:2147483000;background:#14477a;color:#fff;border:2px solid #fff;border-radius:2rem;padding:.7rem 1.2rem;font:inherit;font-weight:600;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3)}" +
-    ".dc-launch:focus-visible,.dc-root button:focus-visible,.dc-root input:focus-visible,.dc-root textarea:focus-visible{outline:3px solid #b35c00;outline-offset:2px}" +
-    ".dc-panel{position:fixed;right:1rem;bottom:4.5rem;z-index:2147483000;width:min(24rem,calc(100vw - 2rem));max-height:min(36rem,calc(100vh - 6rem));display:flex;flex-direction:column;background:#fff;border:1px solid #555;border-radius:.5rem;box-shadow:0 4px 16px rgba(0,0,0,.3)}" +
+    ".dc-launch:focus-visible,.dc-root button:focus-visible,.dc-root input:focus-visible,.dc-root textarea:focus-visible,.dc-body:focus-visible{outline:3px solid #b35c00;outline-offset:2px}" +
+    ".dc-panel{position:fixed;right:1rem;bottom:4.5rem;z-index:2147483000;width:min(24rem,calc(100vw - 2rem));max-height:min(36rem,calc(100vh - 6rem));display:flex;flex-direction:column;background:#fff;border:1px solid #555;border-radius:.5rem;box-shadow:0 4px 16px rgba(0,0,0,.3)}.dc-panel[hidden]{display:none}" +
     ".dc-inline .dc-panel{position:static;width:auto;max-height:none;box-shadow:none}" +
     ".dc-head{display:flex;justify-content:space-between;align-items:center;background:#14477a;color:#fff;padding:.5rem .8rem;border-radius:.5rem .5rem 0 0}" +
     ".dc-head h2{font-size:1.05rem;margin:0;color:#fff}.dc-head button{background:transparent;color:#fff;border:1px solid #fff;border-radius:.3rem;font:inherit;padding:.2rem .5rem;cursor:pointer}" +
@@ -67,8 +70,9 @@
       head.appendChild(close);
     }
     panel.appendChild(head);
-    body = el("div", { "class": "dc-body" });
-    body.appendChild(el("p", { "class": "dc-note" }, S.privacy));
+    // Scrolls: focusable, so the keyboard can scroll it too (WCAG 2.1.1).
+    body = el("div", { "class": "dc-body", tabindex: "0", role: "region", "aria-labelledby": "dc-title" });
+    if (S.privacy) body.appendChild(el("p", { "class": "dc-note" }, S.privacy));
     log = el("ol", { "class": "dc-log", "aria-label": S.title });
     body.appendChild(log);
     live = el("div", { "class": "dc-sr", role: "status", "aria-live": "polite" });
@@ -186,13 +190,20 @@
       window.setTimeout(poll, d._status === 200 ? 0 : 3000);
     }).catch(function () { state.polling = false; window.setTimeout(poll, 3000); });
   }
+  function unavailable() {
+    form.textContent = "";
+    var p = el("p", { "class": "dc-error", role: "alert", tabindex: "-1" }, S.unavailable);
+    form.appendChild(p);
+    p.focus();
+  }
   function open() {
     if (!panel) {
       build();
-      if (state.token) { chatForm(); poll(); } else startForm();
+      if (state.mode === "unavailable") unavailable();
+      else if (state.token) { chatForm(); poll(); } else startForm();
     } else {
       panel.hidden = false;
-      var first = form.querySelector("textarea,input,button"); if (first) first.focus();
+      var first = form.querySelector("textarea,input,button,[tabindex]"); if (first) first.focus();
     }
     if (launch) launch.setAttribute("aria-expanded", "true");
   }
@@ -202,8 +213,14 @@
     launch.focus();
   }
 
+  function refused() {
+    // This site may not use the chat (403: not in allowed_origins), or the desk is down.
+    var key = { no: "nb", nob: "nb", nno: "nn", eng: "en" }[lang] || lang;
+    return { strings: FALLBACK[key] || FALLBACK.nb || {}, mode: "unavailable" };
+  }
   fetch(api + "status?lang=" + encodeURIComponent(lang), { mode: "cors", credentials: "omit" })
-    .then(function (r) { return r.json(); }).then(function (d) {
+    .then(function (r) { return r.ok ? r.json() : refused(); }, refused).then(function (d) {
+      if (!d || !d.strings) d = refused();
       S = d.strings; state.mode = d.mode; state.reason = d.reason;
       if (target) {
         root.classList.add("dc-inline"); target.appendChild(root); open();

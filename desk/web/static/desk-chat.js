@@ -41,38 +41,72 @@
 
   var live = document.getElementById("live-chat");
   if (!live) return;
-  var lines = live.querySelector(".live-lines");
+  // The thread of the page is the conversation: a new line is added to it, unless the
+  // page already shows its message (rendered with the page, or added before).
+  var lines = document.getElementById("thread-list");
   var announce = document.getElementById("live-announce");
-  var after = 0, seen = {};
+  var after = 0, polled = false;
   function show(line) {
-    if (seen[line.seq]) return;
-    seen[line.seq] = true;
+    if (!lines || document.getElementById("message-" + line.message_id)) return;
     var li = document.createElement("li");
     li.className = "message " + (line.from === "citizen" ? "message-inbound" : "message-outbound");
+    li.id = "message-" + line.message_id;
+    var article = document.createElement("article");
+    var header = document.createElement("header");
     var who = document.createElement("strong");
-    who.textContent = line.from === "citizen" ? live.dataset.you : line.author;
-    li.appendChild(who);
+    who.textContent = line.from === "citizen" ? live.dataset.you : (line.author || live.dataset.desk);
+    header.appendChild(who);
+    var at = new Date(line.at);
+    if (!isNaN(at)) {
+      var time = document.createElement("time");
+      time.dateTime = line.at;
+      time.textContent = at.toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
+      header.appendChild(document.createTextNode(" · "));
+      header.appendChild(time);
+    }
+    article.appendChild(header);
     var body = document.createElement("div");
     body.className = "body";
     body.textContent = line.text;
-    li.appendChild(body);
+    article.appendChild(body);
+    if (line.files && line.files.length) {
+      var files = document.createElement("ul");
+      files.className = "attachments";
+      line.files.forEach(function (f) {
+        var item = document.createElement("li");
+        item.textContent = f.name; // the link comes with the page, on the next load
+        files.appendChild(item);
+      });
+      article.appendChild(files);
+    }
+    li.appendChild(article);
     lines.appendChild(li);
-    if (line.from === "citizen" && after) announce.textContent = live.dataset.announce + ": " + line.text;
+    if (line.from === "citizen" && polled) announce.textContent = live.dataset.announce + ": " + line.text;
   }
   function poll(first) {
     fetch(live.dataset.poll + "?after=" + after + "&wait=" + (first ? 0 : 25),
       { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
-        if (data) { data.lines.forEach(show); after = data.after || after; }
+        if (data) { data.lines.forEach(show); after = data.after || after; polled = true; }
         window.setTimeout(poll, data ? 0 : 3000);
       }).catch(function () { window.setTimeout(poll, 3000); });
   }
   poll(true);
+  // The reply box's own id, new each time the box is cleared: Send pressed again after a
+  // network error sends the same key, and the server returns the first answer, not a copy.
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16)); b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
   var form = document.getElementById("live-form");
   if (form) {
     var text = document.getElementById("live-text");
     var error = document.getElementById("live-error");
+    var key = document.getElementById("live-key");
     var busy = false;
+    key.value = uuid();
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       // One request at a time: the reply is saved once, with its outbox row, by the server.
@@ -81,6 +115,7 @@
       error.textContent = "";
       var body = new FormData();
       body.append("text", text.value);
+      body.append("key", key.value);
       fetch(live.dataset.reply, { method: "POST", body: body, credentials: "same-origin",
         headers: { "X-CSRFToken": csrf, Accept: "application/json" } })
         .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
@@ -88,8 +123,9 @@
           busy = false;
           if (!result.ok) { error.textContent = result.data.error || ""; return; }
           text.value = "";
+          key.value = uuid();
           text.focus();
-        }).catch(function () { busy = false; });
+        }).catch(function () { busy = false; error.textContent = live.dataset.failed; });
     });
   }
 })();
