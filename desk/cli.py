@@ -75,11 +75,14 @@ def create_user_command(username: str, role: str, display_name: str, email: str 
 
 
 @main.command("worker", with_appcontext=False)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
+              default="info", show_default=True, help="The least important lines logged.")
 @pass_script_info
-def worker_command(info: ScriptInfo) -> None:
+def worker_command(info: ScriptInfo, log_level: str) -> None:
     """Run the background jobs (outbox, channel polling) until stopped."""
     from desk.worker import Worker
 
+    logging.getLogger().setLevel(log_level.upper())
     app = info.load_app()
     check_schema(app)
     try:

@@ -32,6 +32,14 @@ _HOUR = 3600.0
 _UPKEEP = 30.0
 
 
+def quiet_scheduler_logs() -> None:
+    """APScheduler logs every run of every job at INFO ("executed successfully"): with
+    jobs every few seconds that was most of the worker's log, burying the warnings
+    an operator needs. Its own warnings and errors (a missed run, a crash) stay."""
+    for name in ("apscheduler.executors.default", "apscheduler.scheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -129,6 +137,7 @@ class Worker:
                               max_instances=1, coalesce=True, next_run_time=utcnow())
 
     def run_forever(self) -> None:
+        quiet_scheduler_logs()
         scheduler = BlockingScheduler(timezone="UTC")
         self.start_watchers()
         self.add_jobs(scheduler)
@@ -141,6 +150,7 @@ class Worker:
 
     def start_background(self) -> BackgroundScheduler:
         """Jobs and IDLE watchers in threads; end with `shutdown()` then `stop_watchers()`."""
+        quiet_scheduler_logs()
         scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
         self.start_watchers()
         self.add_jobs(scheduler)

@@ -1,6 +1,7 @@
 """The worker's scheduler really runs the jobs: an ingested message's receipt goes out."""
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from desk.worker import Worker
 from tests.conftest import inbound
 
 
-def test_scheduled_jobs_send_the_outbox_and_beat(app: Flask) -> None:
+def test_scheduled_jobs_send_the_outbox_and_beat(app: Flask, caplog) -> None:
+    caplog.set_level(logging.INFO)
     result = ingest(inbound())
     assert result.receipt_queued
     scheduler = Worker(app, worker_id="test-worker").start_background()
@@ -33,3 +35,7 @@ def test_scheduled_jobs_send_the_outbox_and_beat(app: Flask) -> None:
     [line] = (Path(app.instance_path) / "outbox.log").read_text().splitlines()
     assert json.loads(line)["automatic"] is True
     assert db.session.get(WorkerHeartbeat, "test-worker") is not None
+    # The scheduler's routine lines (a job ran, a job was added) do not bury the rest.
+    routine = [r for r in caplog.records if r.name.startswith("apscheduler")
+               and r.levelno < logging.WARNING]
+    assert routine == []
