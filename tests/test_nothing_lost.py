@@ -255,3 +255,18 @@ def test_the_web_app_makes_the_channel_rows_it_needs(database_url: str, tmp_path
         db.session.remove()
         db.engine.dispose()
     assert {"post", "telegram", "phone", "walkin", "import"} <= names
+
+
+def test_events_cannot_be_changed_even_past_the_orm(app: Flask) -> None:
+    """Metrics and audit rest on events: the database itself refuses an UPDATE."""
+    from sqlalchemy import update
+    from sqlalchemy.exc import DBAPIError
+
+    from desk.models import Event
+
+    ingest(inbound())
+    with pytest.raises(DBAPIError, match="events are immutable"):
+        db.session.execute(update(Event).values(kind="resolved"))
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Event.id)).where(Event.kind == "resolved")) == 0
