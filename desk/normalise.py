@@ -8,26 +8,21 @@ ingest reads a field; what had to change is said in the message's notes.
 
 import dataclasses
 import hashlib
-import re
 
 from connectors.base import Attachment, InboundMessage
+from connectors.text import clean_line, clean_text
 from desk.errors import N_
 
 # External ids longer than this are cut and given a digest of the whole: the
 # column holds 500, and a derived id (a reused Message-ID) adds a suffix.
 MAX_ID = 400
 _KEEP = MAX_ID - 72  # room for "#sha256:" and 64 hex digits
-# A lone surrogate (undecodable bytes the parser escaped) cannot be encoded as UTF-8.
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-# Control characters other than tab and newline have no place in stored text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_BREAK = re.compile(r"[\t\n\x0b\x0c\r]+")
 
 
 def bounded_id(value: str) -> str:
     """`value` if it fits, else its start and a digest of the whole (stable, so a
     re-fetch of the same over-long id still dedupes)."""
-    value = _line(value)
+    value = clean_line(value)
     if len(value) <= MAX_ID:
         return value
     digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
@@ -39,38 +34,23 @@ def derived_id(external_id: str, fingerprint: str) -> str:
     return f"{external_id}#{fingerprint[:16]}"
 
 
-def text(value: str) -> str:
-    """Body text: no NUL or other control characters but tab and newline."""
-    if not (_CONTROL.search(value) or _SURROGATE.search(value)):
-        return value
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", value))
-
-
-def _line(value: str) -> str:
-    """A one-line value (subject, name, address, file name): no control characters."""
-    if value.isprintable():
-        return value
-    value = _CONTROL.sub("", _LINE_BREAK.sub(" ", value))
-    return _SURROGATE.sub("\ufffd", value).strip()
-
-
 def _bounded(value: str, length: int) -> str:
-    return _line(value)[:length]
+    return clean_line(value)[:length]
 
 
 def inbound(msg: InboundMessage) -> InboundMessage:
     """`msg` with every field the database stores made storable; notes say what changed."""
     notes = list(msg.notes)
     external_id = bounded_id(msg.external_id)
-    if external_id != _line(msg.external_id):
+    if external_id != clean_line(msg.external_id):
         notes.append(N_("The message's id was too long to store whole; it is kept shortened."))
     changes = {
         "external_id": external_id,
         "sender_address": _bounded(msg.sender_address, 320),
         "sender_name": _bounded(msg.sender_name, 200),
         "subject": _bounded(msg.subject, 500),
-        "text": text(msg.text),
-        "html": text(msg.html) if msg.html else msg.html,
+        "text": clean_text(msg.text),
+        "html": clean_text(msg.html) if msg.html else msg.html,
         "conversation_id": bounded_id(msg.conversation_id) if msg.conversation_id else None,
         "in_reply_to": bounded_id(msg.in_reply_to) if msg.in_reply_to else None,
         "references": tuple(bounded_id(r) for r in msg.references),

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 from charset_normalizer import from_bytes
 
+from connectors.text import clean_line
+
 # Labels that say "we don't know": guess instead of trusting them.
 _UNKNOWN = frozenset(
     {
@@ -260,22 +262,6 @@ def decode_header_value(value: str | None, codec: str | None = None) -> str:
     flush()
     out.append(recover_8bit(value[pos:], codec))
     return clean_line("".join(out))
-
-
-_LINE_BREAKS = re.compile(r"[\t\r\n]+")
-# C0 controls but tab and line feed, DEL and C1: nothing a person typed, and NUL
-# is more than PostgreSQL will store.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]+")
-
-
-def clean_line(text: str) -> str:
-    """`text` as one line for a subject, a name or a file name: no control characters."""
-    return _CONTROLS.sub("", _LINE_BREAKS.sub(" ", text)).strip()
-
-
-def clean_text(text: str) -> str:
-    """Body text with LF line ends and no other control characters than LF and tab."""
-    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 _BRACKETED = re.compile(r"<([^<>]*)>")

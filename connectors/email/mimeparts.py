@@ -20,14 +20,13 @@ from email.parser import BytesHeaderParser
 
 from connectors.base import Attachment
 from connectors.email.decode import (
-    clean_line,
-    clean_text,
     decode_bytes,
     decode_header_value,
     normalize_msgid,
     recover_8bit,
 )
 from connectors.email.source_map import map_sources
+from connectors.text import clean_line, clean_text
 
 _EXTENSIONS = {
     "message/rfc822": ".eml",

@@ -102,3 +102,10 @@ def test_space_before_the_colon_does_not_end_the_header_block():
     assert msg.subject == "Klage på parkering"
     assert msg.recipients == ("post@kommune.example",)
     assert msg.text == "Bilen står der fortsatt."
+
+
+def test_one_cleaning_rule_for_lines_and_text():
+    from connectors.text import clean_line, clean_text
+
+    assert clean_line(" Sak\x00 om\x1b\r\nvei\x85 \ud800") == "Sak om vei \ufffd"
+    assert clean_text("a\r\nb\rc\x00\td\x7f") == "a\nb\nc\td"
