@@ -126,6 +126,15 @@ def can_send(channel: Channel, config: DeskConfig | None = None) -> bool:
         return False
 
 
+def mail_channel(session: Session, config: DeskConfig | None = None) -> Channel | None:
+    """The first enabled channel that sends to e-mail addresses: for the desk's own mail
+    (a unit's routing notice, a chat's transcript and receipt)."""
+    for channel in session.scalars(select(Channel).where(Channel.enabled).order_by(Channel.id)):
+        if identity_kind(channel.kind) is IdentityKind.EMAIL and can_send(channel, config):
+            return channel
+    return None
+
+
 def sender_for(channel: Channel, config: DeskConfig | None = None) -> Sender:
     """Build the connector that sends on `channel`, from its config entry.
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_datetime, gettext
 from sqlalchemy import ScalarSelect, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -47,14 +47,21 @@ def receipt_allowed(sent_last_hour: int, config: DeskConfig) -> bool:
 
 
 def receipt_text(
-    reference: str, language: str, name: str, config: DeskConfig
+    reference: str, language: str, name: str, config: DeskConfig,
+    due_at: datetime | None = None,
 ) -> tuple[str, str]:
     """Subject and body of the receipt for the inquiry `reference`, in its language,
-    to the contact called `name` ("" when unknown)."""
+    to the contact called `name` ("" when unknown). With `due_at` (the SLA
+    calendar's answer time) it promises that; else the configured working days."""
     wording = _wording(language)
     greeting = wording.greeting % {"name": name} if name else wording.greeting_nameless
-    body = wording.body % {"reference": reference,
-                           "days": config.receipts.answer_within_working_days}
+    if due_at is None:
+        body = wording.body % {"reference": reference,
+                               "days": config.receipts.answer_within_working_days}
+    else:
+        with force_locale(language):
+            due = format_datetime(due_at, "long")
+        body = wording.body_due % {"reference": reference, "due": due}
     more = wording.more % {"reference": reference}
     text = f"{greeting}\n\n{body}\n\n{more}\n\n{wording.regards}\n{config.organisation_name}\n"
     return wording.subject, text
@@ -68,6 +75,7 @@ class _Wording:
     greeting: str
     greeting_nameless: str
     body: str
+    body_due: str
     more: str
     regards: str
 
@@ -84,6 +92,10 @@ def _wording(language: str) -> _Wording:
             body=gettext(
                 "Thank you for contacting us. Your inquiry has the reference %(reference)s. "
                 "We normally answer within %(days)s working days."
+            ),
+            body_due=gettext(
+                "Thank you for contacting us. Your inquiry has the reference %(reference)s. "
+                "We will answer you by %(due)s."
             ),
             more=gettext(
                 "If you want to add something, reply to this message and keep the reference "

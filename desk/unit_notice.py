@@ -12,13 +12,12 @@ import logging
 from datetime import datetime
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk import events
-from desk.channels import can_send, identity_kind
+from desk.channels import mail_channel
 from desk.config import DeskConfig, current_config
-from desk.models import Channel, Direction, EventKind, IdentityKind, Inquiry, Unit, User
+from desk.models import Direction, EventKind, Inquiry, Unit, User
 from desk.outbox import queue_outbound
 from desk.privacy import mask_national_ids
 
@@ -32,7 +31,7 @@ def queue_unit_notice(session: Session, inquiry: Inquiry, unit: Unit, actor: Use
     config = current_config()
     if not unit.email:
         return None
-    channel = _mail_channel(session, config)
+    channel = mail_channel(session, config)
     if channel is None:
         log.warning("no e-mail channel to notify unit %s of %s", unit.slug, inquiry.reference)
         return None
@@ -65,11 +64,3 @@ def notice_text(inquiry: Inquiry, unit: Unit, actor: User, comment: str,
                                  comment=mask_national_ids(comment.strip())))
         lines += ["", gettext("Open it in the desk: %(link)s", link=link)]
     return subject, "\n".join(lines)
-
-
-def _mail_channel(session: Session, config: DeskConfig) -> Channel | None:
-    """The first enabled channel that sends to e-mail addresses."""
-    for channel in session.scalars(select(Channel).where(Channel.enabled).order_by(Channel.id)):
-        if identity_kind(channel.kind) is IdentityKind.EMAIL and can_send(channel, config):
-            return channel
-    return None

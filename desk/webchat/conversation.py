@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from connectors.base import Attachment, InboundMessage
 from connectors.webchat import Said
 from desk import events
-from desk.channels import channel_by_name
+from desk.channels import channel_by_name, mail_channel
 from desk.config import current_config
 from desk.database import insert_row, transaction
 from desk.ingest import IngestResult, Outcome, ingest
@@ -30,7 +30,7 @@ from desk.models import (
     utcnow,
 )
 from desk.outbox import queue_outbound
-from desk.unit_notice import _mail_channel
+from desk.receipts import receipt_text
 from desk.webchat.sessions import ChatIdentity, ChatRefused
 from desk.webchat.settings import ChatSettings
 from desk.webchat.stream import append_line
@@ -80,8 +80,9 @@ def leave_message(settings: ChatSettings, chat: ChatIdentity, said: Said, name: 
         return Left(result.reference, None, "")
     with transaction() as session:
         inquiry = session.get_one(Inquiry, result.inquiry_id)
-        subject, text = _receipt(inquiry, name, email, chat.language)
-        channel = _mail_channel(session, current_config()) or channel_by_name(settings.channel)
+        subject, text = receipt_text(inquiry.reference, chat.language, name,
+                                     current_config(), due_at=inquiry.due_at)
+        channel = mail_channel(session) or channel_by_name(settings.channel)
         address = email if channel.name != settings.channel else chat.public_id
         queue_outbound(session, inquiry, channel, address, subject, text, automatic=True,
                        now=now)
@@ -104,7 +105,7 @@ def end(settings: ChatSettings, chat: ChatIdentity, transcript: bool,
                 events.record(session, inquiry, EventKind.CHAT_ENDED, at=now, by="citizen")
         if not (transcript and row.email and inquiry is not None):
             return False
-        channel = _mail_channel(session, current_config())
+        channel = mail_channel(session)
         if channel is None:
             return False
         subject, text = _transcript(session, row, inquiry)
@@ -203,25 +204,6 @@ def _latest_inquiry(session: Session, row: ChatSession) -> Inquiry | None:
     return session.scalar(select(Inquiry).where(
         Inquiry.channel_id == row.channel_id, Inquiry.conversation_key == row.public_id)
         .order_by(Inquiry.id.desc()).limit(1))
-
-
-def _receipt(inquiry: Inquiry, name: str, email: str, language: str) -> tuple[str, str]:
-    config = current_config()
-    with force_locale(language):
-        greeting = (gettext("Hello %(name)s,", name=name) if name else gettext("Hello,"))
-        if inquiry.due_at is not None:
-            when = gettext("We will answer you by e-mail to %(email)s by %(due)s.",
-                           email=email, due=format_datetime(inquiry.due_at, "long"))
-        else:
-            when = gettext("We will answer you by e-mail to %(email)s within %(days)s "
-                           "working days.", email=email,
-                           days=config.receipts.answer_within_working_days)
-        body = gettext("Thank you for your message. Your inquiry has the reference "
-                       "%(reference)s.", reference=inquiry.reference)
-        subject = gettext("We have received your message")
-        text = (f"{greeting}\n\n{body} {when}\n\n{gettext('Kind regards')}\n"
-                f"{config.organisation_name}\n")
-    return subject, text
 
 
 def _transcript(session: Session, row: ChatSession, inquiry: Inquiry) -> tuple[str, str]:
