@@ -95,7 +95,7 @@ class Waiting:
 
 
 def live_channel_ids() -> list[int]:
-    kinds = [d.kind for d in drivers() if getattr(d, "live", False)]
+    kinds = [d.kind for d in drivers() if d.live]
     return list(db.session.scalars(select(Channel.id).where(Channel.kind.in_(kinds))))
 
 

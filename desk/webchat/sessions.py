@@ -17,7 +17,7 @@ from desk.database import insert_row, transaction
 from desk.drivers import driver_for
 from desk.errors import UnknownChannel
 from desk.extensions import db
-from desk.models import ChatSession, utcnow
+from desk.models import Channel, ChatSession, utcnow
 from desk.webchat.settings import ChatSettings
 
 
@@ -99,20 +99,12 @@ def authenticate(settings: ChatSettings, token: str | None,
         raise ChatRefused("the chat session is missing or has expired; start a new chat", 401)
     row = db.session.execute(
         select(ChatSession.id, ChatSession.public_id, ChatSession.name, ChatSession.email,
-               ChatSession.language, ChatSession.ended_at, ChatSession.active_at,
-               ChatSession.channel_id)
-        .where(ChatSession.token_hash == token_hash(token))
+               ChatSession.language, ChatSession.ended_at, ChatSession.active_at)
+        .join(Channel, Channel.id == ChatSession.channel_id)
+        .where(ChatSession.token_hash == token_hash(token), Channel.name == settings.channel)
     ).first()
-    channel_id = _channel_id(settings.channel)
     db.session.rollback()  # a read: hold no transaction (a long poll follows)
-    if (row is None or row.channel_id != channel_id
-            or row.active_at < now - timedelta(hours=settings.session_hours)):
+    if row is None or row.active_at < now - timedelta(hours=settings.session_hours):
         raise ChatRefused("the chat session is missing or has expired; start a new chat", 401)
     return ChatIdentity(row.id, row.public_id, row.name, row.email, row.language,
                         ended=row.ended_at is not None)
-
-
-def _channel_id(name: str) -> int | None:
-    from desk.models import Channel
-
-    return db.session.scalar(select(Channel.id).where(Channel.name == name))

@@ -36,7 +36,7 @@ POLL_SECONDS = 25.0
 
 def is_live(channel: Channel | None) -> bool:
     """Whether inquiries of `channel` are live chats (its driver says)."""
-    return channel is not None and getattr(driver_for(channel.kind), "live", False)
+    return channel is not None and driver_for(channel.kind).live
 
 
 def chat_pages() -> list[str]:

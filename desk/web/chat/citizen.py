@@ -11,6 +11,7 @@ That is why these views, and only these, are exempt from CSRF protection.
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from connectors.webchat import (
     parse_start,
 )
 from desk.extensions import csrf
+from desk.ingest import Outcome
 from desk.webchat import availability, conversation, sessions, stream
 from desk.webchat.ratelimit import Window
 from desk.webchat.settings import ChatSettings
@@ -143,9 +145,7 @@ def page(channel: str) -> str:
 def widget(channel: str) -> Response:
     """The script a municipality embeds; it finds the API from its own address."""
     _settings(channel)
-    script = WIDGET.read_text(encoding="utf-8").replace(
-        "/*DESK-FALLBACK*/{}", json.dumps(fallback_strings(), ensure_ascii=True), 1)
-    response = Response(script, mimetype="text/javascript")
+    response = Response(_widget_script(), mimetype="text/javascript")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -181,7 +181,7 @@ def api_say(channel: str) -> tuple[dict[str, Any], int]:
     said = parse_said(_body(settings), settings.limits)
     written = conversation.say(settings, chat, said)
     return {"seq": written.seq, "reference": written.reference,
-            "duplicate": written.outcome.value == "duplicate"}, 201
+            "duplicate": written.outcome is Outcome.DUPLICATE}, 201
 
 
 @bp.post("/chat/<channel>/api/files")
@@ -285,12 +285,18 @@ def fallback_strings() -> dict[str, dict[str, str]]:
     down), in every language: they come with the script, as the status call may fail."""
     strings = {}
     for language in LANGUAGES:
+        words = widget_strings(language)
         with force_locale(language):
-            strings[language] = {
-                "open": gettext("Chat with us"),
-                "close": gettext("Close the chat"),
-                "title": gettext("Chat with the service centre"),
-                "unavailable": gettext("The chat cannot start on this page. Contact us "
-                                       "another way, for example by e-mail."),
-            }
+            unavailable = gettext("The chat cannot start on this page. Contact us another "
+                                  "way, for example by e-mail.")
+        strings[language] = {"open": words["open"], "close": words["close"],
+                             "title": words["title"], "unavailable": unavailable}
     return strings
+
+
+@cache
+def _widget_script() -> str:
+    """The script with its fallback words, made once per process: it changes only
+    with a new release, and every page of the municipality's site loads it."""
+    return WIDGET.read_text(encoding="utf-8").replace(
+        "/*DESK-FALLBACK*/{}", json.dumps(fallback_strings(), ensure_ascii=True), 1)
