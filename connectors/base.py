@@ -123,7 +123,20 @@ class SendError(Exception):
 
 
 class TemporaryFailure(SendError):
-    """The channel could not take the message now (network, 4xx SMTP, rate limit)."""
+    """The channel could not take the message now (network, 4xx SMTP, rate limit).
+
+    `retry_after` is the wait in seconds the service asked for (Telegram's
+    `retry_after`, HTTP's Retry-After): the outbox waits at least that long.
+    `channel_broken` says the fault is the channel's, not the message's (an
+    expired or revoked token): the channel is marked failing for the admin and
+    the message waits until it is mended.
+    """
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None,
+                 channel_broken: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.channel_broken = channel_broken
 
 
 class PermanentFailure(SendError):

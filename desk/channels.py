@@ -203,6 +203,15 @@ def record_health(channel_id: int, at: datetime, error: str | None) -> None:
             channel.last_error_at = at
 
 
+def record_error(channel_id: int, at: datetime, error: str) -> None:
+    """Mark the channel failing for a fault outside a take-in run (a revoked token
+    found while sending); the next successful take-in clears it."""
+    with transaction() as session:
+        channel = session.get(Channel, channel_id)
+        if channel is not None:
+            channel.last_error, channel.last_error_at = error[:2000], at
+
+
 def reply_channels(session: Session, inquiry: Inquiry, config: DeskConfig | None = None
                    ) -> list[Channel]:
     """The channels a reply can reach the citizen on, best first.

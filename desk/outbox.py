@@ -31,10 +31,10 @@ from flask import current_app
 from sqlalchemy import Row, or_, select, update
 from sqlalchemy.orm import Session
 
-from connectors.base import Attachment, OutboundMessage, SendError
+from connectors.base import Attachment, OutboundMessage, SendError, TemporaryFailure
 from desk import events
 from desk.attachments import store
-from desk.channels import sender_for
+from desk.channels import record_error, sender_for
 from desk.config import current_config
 from desk.database import insert_row, insert_rows, transaction
 from desk.extensions import db
@@ -349,6 +349,7 @@ def _send_claimed(item_id: int, worker_id: str, clock: Callable[[], datetime],
             external_id = sender.send(outbound)
         except Exception as exc:  # a bug or an unknown error must not stop the batch either
             error, permanent = _failure(item_id, exc)
+            failure = exc
         else:
             # At once, before anything else: a worker killed between the
             # server's acceptance and this commit sends the message again.
@@ -356,7 +357,12 @@ def _send_claimed(item_id: int, worker_id: str, clock: Callable[[], datetime],
             _record_sent(item_id, worker_id, external_id, clock())
             report.sent.append(item_id)
             return
-    _record_failure(item_id, worker_id, error, permanent, clock(), report)
+    retry_after = None
+    if isinstance(failure, TemporaryFailure):
+        retry_after = failure.retry_after
+        if failure.channel_broken:  # the admin must mend the channel: show it failing
+            record_error(channel.id, clock(), error)
+    _record_failure(item_id, worker_id, error, permanent, clock(), report, retry_after)
 
 
 def _failure(item_id: int, exc: Exception) -> tuple[str, bool]:
@@ -469,8 +475,9 @@ def backoff(attempts: int, base: float, maximum: float) -> timedelta:
 
 
 def _record_failure(item_id: int, worker_id: str, error: str, permanent: bool, now: datetime,
-                    report: DispatchReport) -> None:
-    """Retry later with backoff, or fail for good; nothing if the item is no longer ours."""
+                    report: DispatchReport, retry_after: float | None = None) -> None:
+    """Retry later with backoff (at least `retry_after` seconds, when the service asked
+    for a wait), or fail for good; nothing if the item is no longer ours."""
     outbox = current_config().outbox
     with transaction() as session:
         item = session.scalar(select(OutboxItem).where(
@@ -483,9 +490,9 @@ def _record_failure(item_id: int, worker_id: str, error: str, permanent: bool, n
         item.last_error = error[:2000]
         item.lease_until = None
         if not permanent and item.attempts < outbox.max_attempts:
-            item.next_attempt_at = now + backoff(
-                item.attempts, outbox.base_delay_seconds, outbox.max_delay_seconds
-            )
+            item.next_attempt_at = now + max(
+                backoff(item.attempts, outbox.base_delay_seconds, outbox.max_delay_seconds),
+                timedelta(seconds=retry_after or 0))
             log.info("outbox item %s: attempt %s failed, retrying: %s",
                      item_id, item.attempts, error)
             report.retrying.append(item_id)

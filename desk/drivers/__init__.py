@@ -10,10 +10,10 @@ from pathlib import Path
 
 from connectors.base import Sender
 from desk.config import ChannelConfig, ConfigError, DeskConfig
-from desk.drivers.base import Driver, TakeInReport, Watcher
+from desk.drivers.base import ChannelCheckError, Driver, Field, TakeInReport, Watcher
 
-__all__ = ["Driver", "TakeInReport", "Watcher", "build_sender", "driver_for", "drivers",
-           "kinds", "register", "unregister"]
+__all__ = ["ChannelCheckError", "Driver", "Field", "TakeInReport", "Watcher", "build_sender",
+           "driver_for", "drivers", "kinds", "register", "unregister"]
 
 _DRIVERS: dict[str, Driver] = {}
 

@@ -39,6 +39,29 @@ class TakeInReport:
     busy: bool = False
 
 
+@dataclass(frozen=True)
+class Field:
+    """One setting of a channel kind, as the admin page's set-up form asks for it.
+
+    `key` is the option's key in the channel's `[[channels]]` table (and in
+    DESK_CHANNEL_<NAME>_<KEY>); the driver's `settings` reads it from there with
+    `desk.drivers.options.ChannelOptions`, whether a file or the form set it.
+    A `secret` is stored encrypted and never shown again after saving.
+    """
+
+    key: str
+    label: str  # a lazy_gettext string
+    kind: str = "text"  # text | secret | integer | flag | choice | origins | url
+    required: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    help: str = ""  # a lazy_gettext string
+
+
+class ChannelCheckError(Exception):
+    """A connection test failed; the message says what failed, for the admin."""
+
+
 class Watcher(Protocol):
     """A live take-in thread (IMAP IDLE): while it watches, the poll job skips its channel."""
 
@@ -63,6 +86,8 @@ class Driver:
     icon: ClassVar[str] = "•"
     # A live conversation (the web chat): marked in the queue, a citizen waits in it.
     live: ClassVar[bool] = False
+    # The settings the admin page's set-up form asks for; empty: set up in the file only.
+    fields: ClassVar[tuple[Field, ...]] = ()
 
     def settings(self, cfg: ChannelConfig, config: DeskConfig) -> Any:
         """The channel's typed settings from its table; raises ConfigError with one line."""
@@ -71,6 +96,11 @@ class Driver:
     def sender(self, cfg: ChannelConfig, config: DeskConfig, instance: Path) -> Sender | None:
         """The connector that sends on the channel, or None when the kind cannot send."""
         return None
+
+    def check(self, cfg: ChannelConfig, config: DeskConfig, instance: Path) -> str:
+        """Test the connection (the admin page's button): one line saying what answered,
+        e.g. the bot's name; raises ChannelCheckError saying what failed."""
+        raise ChannelCheckError("this kind of channel has no connection to test")
 
     def pull(self, cfg: ChannelConfig, config: DeskConfig, holder: str) -> TakeInReport | None:
         """One bounded take-in run under the channel's lease, its health written on the
