@@ -8,16 +8,17 @@ that has seen line n has seen every line before it, on both databases.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from desk.database import insert_row
 from desk.extensions import db
 from desk.models import ChatLine, ChatSession, Message, User
+from desk.webchat import wakeup
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def append_line(session: Session, session_id: int, message_id: int, from_citizen
     ).scalar_one()
     insert_row(session, ChatLine, session_id=session_id, seq=seq, message_id=message_id,
                from_citizen=from_citizen, created_at=now)
+    wakeup.note_line(session, session_id, seq)
     return seq
 
 
@@ -91,27 +93,24 @@ def last_seq(session_id: int) -> int:
     return seq or 0
 
 
-def wait_for_lines(session_id: int, after: int, timeout: float, interval: float = 0.3,
+def wait_for_lines(session_id: int, after: int, timeout: float,
                    inquiry_id: int | None = None) -> tuple[list[Line], int]:
     """Long poll: the lines after `after` as soon as there are any, or none after
     `timeout` seconds; and the cursor to ask from next.
 
-    Checks one integer on the session row every `interval` seconds, in a
-    transaction of its own, so no connection is held while it sleeps and
-    an answer committed by any process on the same database is seen.
+    Waits on the process's wake-up board (`desk.webchat.wakeup`): no connection
+    is held while it waits, and a line committed by any process on the same
+    database wakes it.
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        current = last_seq(session_id)
-        if current > after:
-            lines = lines_after(session_id, after, inquiry_id, LIMIT)
-            # Lines of another inquiry of the session are skipped, not waited for again;
-            # but with a full page of lines the rest comes from the next call.
-            skip = inquiry_id is not None and len(lines) < LIMIT
-            return lines, max([current if skip else after, *(line.seq for line in lines)])
-        if time.monotonic() >= deadline:
-            return [], after
-        time.sleep(min(interval, max(deadline - time.monotonic(), 0)))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    current = wakeup.board(app).wait(session_id, after, timeout, last_seq)
+    if current <= after:
+        return [], after
+    lines = lines_after(session_id, after, inquiry_id, LIMIT)
+    # Lines of another inquiry of the session are skipped, not waited for again;
+    # but with a full page of lines the rest comes from the next call.
+    skip = inquiry_id is not None and len(lines) < LIMIT
+    return lines, max([current if skip else after, *(line.seq for line in lines)])
 
 
 def session_of_inquiry(inquiry_id: int) -> int | None:

@@ -37,10 +37,8 @@ from desk.webchat.settings import ChatSettings
 
 bp = Blueprint("chat", __name__)
 WIDGET = Path(__file__).resolve().parent.parent / "static" / "chat-widget.js"
-# The longest a poll waits for a line, and how often it looks: a proxy's idle
-# timeout (often 60 s) must be longer than the first.
+# The longest a poll waits for a line: a proxy's idle timeout (often 60 s) must be longer.
 POLL_SECONDS = 25.0
-POLL_INTERVAL = 0.3
 
 
 def _settings(channel: str) -> ChatSettings:
@@ -230,7 +228,7 @@ def api_poll(channel: str) -> dict[str, Any]:
     after = parse_after(request.args.get("after"))
     longest = current_app.config.get("CHAT_POLL_SECONDS", POLL_SECONDS)  # tests shorten it
     wait = min(parse_after(request.args.get("wait") or str(int(longest))), longest)
-    lines, cursor = stream.wait_for_lines(chat.id, after, wait, POLL_INTERVAL)
+    lines, cursor = stream.wait_for_lines(chat.id, after, wait)
     return {"lines": [line.as_json() for line in lines], "after": cursor}
 
 
