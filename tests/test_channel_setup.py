@@ -28,8 +28,9 @@ from desk.mail.idle import IdleWatcher
 from desk.models import AdminLogEntry, ChannelSetup, Inquiry, Role
 from desk.worker import Worker
 from tests.conftest import TEST_CHANNELS, csrf_token, make_config
+from tests.connectors.email.conftest import *  # noqa: F403 - the real mail servers
 from tests.mail.conftest import citizen_mail
-from tests.mailservers import ImapServer, SmtpServer, imap_server, smtp_server  # noqa: F401
+from tests.mailservers import ImapServer, SmtpServer
 
 KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()
@@ -391,7 +392,7 @@ def test_new_key_command_prints_a_key_that_the_config_takes() -> None:
     assert result.exit_code == 0 and len(key) == 44
     config = load_config(env={"DESK_SECURITY_CHANNEL_SECRETS_KEY": f"{key}, {KEY_A}"})
     assert config.security.channel_secrets_key == (key, KEY_A)
-    with pytest.raises(ConfigError, match="'security.channel_secrets_key' must be keys made"):
+    with pytest.raises(ConfigError, match=r"'security\.channel_secrets_key' must be keys made"):
         load_config(env={}, overrides={"security": {"channel_secrets_key": ["not-a-key"]}})
 
 

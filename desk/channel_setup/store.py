@@ -38,11 +38,13 @@ _OPTION_KEY = re.compile(r"'channels\.[^.']+\.(\w+)'")
 
 
 class SetupInvalid(ServiceError):
-    """The set-up cannot be saved; `field` is the option key it concerns (None: the form)."""
+    """The set-up cannot be saved; `problems` pairs an option key (None: the whole form)
+    with what is wrong with it, the first also being the exception's message."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None,
+                 more: tuple[tuple[str | None, str], ...] = ()) -> None:
         super().__init__(message)
-        self.field = field
+        self.problems = ((field, message), *more)
 
 
 class CheckFailed(ServiceError):
@@ -127,9 +129,10 @@ def _draft(data: SetupInput, stored: ChannelSetup | None, keyring: Keyring
     secrets = {**kept, **{k: v for k, v in data.secrets.items() if k in secret_keys and v}}
     known = {f.key for f in driver.fields} - secret_keys
     options = {k: v for k, v in data.options.items() if k in known and v is not None}
-    for field in driver.fields:
-        if field.required and not (options.get(field.key) or secrets.get(field.key)):
-            raise SetupInvalid(N_("This field is required."), field.key)
+    missing = [(f.key, N_("This field is required.")) for f in driver.fields
+               if f.required and not (options.get(f.key) or secrets.get(f.key))]
+    if missing:
+        raise SetupInvalid(missing[0][1], missing[0][0], tuple(missing[1:]))
     cfg = ChannelConfig(name=data.name, kind=data.kind, display_name=data.display_name,
                         enabled=data.enabled, receipts=data.receipts,
                         options=types.MappingProxyType({**options, **secrets}), managed="page")

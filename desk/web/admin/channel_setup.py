@@ -141,13 +141,14 @@ def _submit(driver: Driver, form: FlaskForm, stored: ChannelSetup | None
 
 
 def _attach(form: FlaskForm, error: service.SetupInvalid) -> None:
-    """The service's error next to its field, or at the top of the form."""
-    message = gettext(str(error))
-    target = getattr(form, "name" if error.field == "name" else f"opt_{error.field}", None)
-    if error.field and target is not None:
-        target.errors = [*target.errors, message]
-    else:
-        form.form_errors.append(message)
+    """The service's errors next to their fields, or at the top of the form."""
+    for key, text in error.problems:
+        message = gettext(text)
+        target = getattr(form, "name" if key == "name" else f"opt_{key}", None)
+        if key and target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            form.form_errors.append(message)
 
 
 def _page(driver: Driver, form: FlaskForm, stored: ChannelSetup | None, status: int = 200,
