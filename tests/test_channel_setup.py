@@ -421,3 +421,22 @@ class TestWithoutAKey:
         chat = {"name": "chat", "enabled": "y", "action": "save"}
         assert post(client, "/admin/channels/new?kind=webchat", chat).status_code == 302
         assert current_config().channel("chat").managed == "page"
+
+
+def test_the_channels_page_switch_turns_a_stored_set_up_off_and_on(
+    app: Flask, admin, client: FlaskClient
+) -> None:
+    chat = {"name": "chat", "enabled": "y", "action": "save"}
+    assert post(client, "/admin/channels/new?kind=webchat", chat).status_code == 302
+    channel_id = channel_by_name("chat").id
+    token = csrf_token(client.get("/admin/channels").get_data(as_text=True))
+    client.post(f"/admin/channels/{channel_id}/disable", data={"csrf_token": token})
+    db.session.rollback()
+    assert not db.session.scalar(select(ChannelSetup.enabled))
+    assert not current_config().channel("chat").enabled  # the running config follows
+    form = client.get("/admin/channels/setup/chat").get_data(as_text=True)
+    assert not re.search(r'<input[^>]*checked[^>]*name="enabled"', form)
+    client.post(f"/admin/channels/{channel_id}/enable", data={"csrf_token": token})
+    db.session.rollback()
+    assert db.session.scalar(select(ChannelSetup.enabled)) and channel_by_name("chat").enabled
+    assert current_config().channel("chat").enabled
