@@ -8,6 +8,8 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-12
 """
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -42,7 +44,13 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_setups')),
         sa.UniqueConstraint('name', name=op.f('uq_channel_setups_name')),
     )
+    # The version row exists from the start, so two first saves at once both update it.
+    settings = sa.table('settings', sa.column('key', sa.String), sa.column('value', sa.Text),
+                        sa.column('updated_at', sa.DateTime(timezone=True)))
+    op.bulk_insert(settings, [{'key': 'channel_setups.version', 'value': 'initial',
+                               'updated_at': datetime.now(UTC)}])
 
 
 def downgrade():
+    op.execute("DELETE FROM settings WHERE key = 'channel_setups.version'")
     op.drop_table('channel_setups')
