@@ -92,7 +92,9 @@ def _sync(config: DeskConfig) -> None:
             row.kind = cfg.kind
             row.display_name = cfg.display_name or name
             row.receipts = cfg.receipts
-            if name not in rows:
+            # A file channel is switched on and off on its row (the admin's button); a
+            # channel set up on the page follows its set-up, which that button changes.
+            if name not in rows or cfg.managed == "page":
                 row.enabled = cfg.enabled
                 session.add(row)
         for name, row in rows.items():

@@ -1,7 +1,7 @@
 """The `desk` command: Flask's CLI with the desk's own commands.
 
 `desk db upgrade` (Flask-Migrate), `desk users create`, `desk worker`,
-`desk import-mail`, `desk quarantine`, `desk demo`, `desk run` for development.
+`desk import-mail`, `desk quarantine`, `desk secrets`, `desk demo`, `desk run` for development.
 """
 
 import json
@@ -167,6 +167,34 @@ def quarantine_discard(item_id: int) -> None:
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{item_id}: discarded")
+
+
+@main.group()
+def secrets() -> None:
+    """The key that encrypts the secrets of channels set up on the admin page."""
+
+
+@secrets.command("new-key", with_appcontext=False)
+def secrets_new_key() -> None:
+    """Print a new key for [security] channel_secrets_key (put it first to rotate)."""
+    from desk.channel_setup.keys import new_key
+
+    click.echo(new_key())
+
+
+@secrets.command("rotate")
+def secrets_rotate() -> None:
+    """Encrypt every stored channel secret again with the first configured key."""
+    from desk.channel_setup.keys import NoKey, SecretsUnreadable
+    from desk.channel_setup.store import rotate_secrets
+    from desk.config import file_config
+
+    check_schema(current_app)
+    try:
+        count = rotate_secrets(file_config())
+    except (NoKey, SecretsUnreadable) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{count} channel set-ups encrypted with the first key")
 
 
 @main.command("demo", with_appcontext=False)

@@ -84,6 +84,13 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True)
+class SecurityConfig:
+    # Fernet keys that encrypt the secrets of channels set up on the admin page; the
+    # first encrypts, every one decrypts (rotation). Make one with `desk secrets new-key`.
+    channel_secrets_key: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChannelConfig:
     name: str
     kind: str
@@ -95,6 +102,9 @@ class ChannelConfig:
     receipts: bool = True
     # Connector-specific settings (hosts, accounts, secrets, file paths).
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Where the channel is set up: "file" (this config) or "page" (the admin page,
+    # `desk.channel_setup`); a file cannot claim to be the page.
+    managed: str = "file"
 
     @property
     def connector_name(self) -> str:
@@ -121,6 +131,7 @@ class DeskConfig:
     receipts: ReceiptConfig = field(default_factory=ReceiptConfig)
     opening_hours: OpeningHoursConfig = field(default_factory=OpeningHoursConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
     channels: tuple[ChannelConfig, ...] = ()
     # Where the settings came from, for error messages.
     source: str = "defaults"
@@ -229,7 +240,7 @@ def _build_channels(value: Any, source: str) -> tuple[ChannelConfig, ...]:
         prefix = f"channels[{index}]."
         if not isinstance(item, Mapping):
             raise ConfigError(f"{source}: '{prefix[:-1]}' must be a table")
-        known = {f.name for f in dataclasses.fields(ChannelConfig)}
+        known = {f.name for f in dataclasses.fields(ChannelConfig)} - {"managed"}
         fixed = {k: v for k, v in item.items() if k in known}
         options = {k: v for k, v in item.items() if k not in fixed}
         if isinstance(item.get("options"), Mapping):
@@ -266,9 +277,16 @@ def _coerce(value: Any, hint: Any, key: str, source: str) -> Any:
     elif hint is str:
         if isinstance(value, str):
             return value
+    elif hint == tuple[str, ...]:
+        # A list in the file; one string separated by commas from the environment.
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return tuple(value)
     else:
         return value
-    expected = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
+    expected = {bool: "true or false", int: "a whole number", float: "a number", str: "a string",
+                tuple[str, ...]: "a list of strings"}
     raise ConfigError(f"{source}: '{key}' must be {expected[hint]}, not {value!r}")
 
 
@@ -303,7 +321,7 @@ def _channel_env(channel: ChannelConfig, env: Mapping[str, str]) -> ChannelConfi
     found = {k[len(prefix):].lower(): v for k, v in env.items() if k.startswith(prefix)}
     if not found:
         return channel
-    fixed = {f.name for f in dataclasses.fields(ChannelConfig)} - {"options", "name"}
+    fixed = {f.name for f in dataclasses.fields(ChannelConfig)} - {"options", "name", "managed"}
     hints = typing.get_type_hints(ChannelConfig)
     direct = {k: _coerce(v, hints[k], prefix + k.upper(), "environment")
               for k, v in found.items() if k in fixed}
@@ -332,6 +350,10 @@ def _validate(config: DeskConfig) -> None:
     if config.outbox.lease_seconds < 1:
         # A lease of nothing would expire at once: every worker would send every item.
         raise ConfigError(f"{config.source}: 'outbox.lease_seconds' must be at least 1")
+    for key in config.security.channel_secrets_key:
+        if not _fernet_key(key):
+            raise ConfigError(f"{config.source}: 'security.channel_secrets_key' must be keys "
+                              "made by `desk secrets new-key` (44 characters each)")
     from desk.drivers import kinds  # the registry imports this module
 
     known = kinds()
@@ -347,8 +369,30 @@ def _validate(config: DeskConfig) -> None:
         seen.add(channel.name)
 
 
+def _fernet_key(key: str) -> bool:
+    """A Fernet key: 32 bytes in URL-safe base64 (checked here so a bad one stops the
+    desk at start, with the other settings' errors)."""
+    import base64
+    import binascii
+
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return False
+
+
 def current_config() -> DeskConfig:
-    """The config of the running app."""
+    """The config of the running app: the file's, with the channels set up on the admin
+    page merged in (read again within seconds of a change, `desk.channel_setup.running`)."""
+    from flask import current_app
+
+    from desk.channel_setup.running import running_config
+
+    return running_config(current_app)
+
+
+def file_config() -> DeskConfig:
+    """The config as the file and the environment give it, without stored channels."""
     from flask import current_app
 
     return current_app.extensions["desk.config"]

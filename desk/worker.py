@@ -18,7 +18,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import select
 
-from desk.config import current_config
+from desk.channel_setup.running import running_config
+from desk.config import ChannelConfig, DeskConfig, current_config
 from desk.database import transaction
 from desk.drivers import Watcher, driver_for
 from desk.models import WorkerHeartbeat, utcnow
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 _HOUR = 3600.0
 # Idle chats end within this long of their idle time.
 _UPKEEP = 30.0
+# A channel set up, changed or removed on the admin page reaches the live watchers
+# within this long (and the take-in job at its next run).
+_FOLLOW = 5.0
 
 
 def quiet_scheduler_logs() -> None:
@@ -58,7 +62,12 @@ class Worker:
     def __init__(self, app: Flask, worker_id: str | None = None) -> None:
         self.app = app
         self.worker_id = worker_id or default_worker_id()
-        self.watchers: list[Watcher] = []
+        # Each channel's live watchers, with the settings they were started with.
+        self._watched: dict[str, tuple[ChannelConfig, list[Watcher]]] = {}
+
+    @property
+    def watchers(self) -> list[Watcher]:
+        return [w for _, started in self._watched.values() for w in started]
 
     def _job(self, name: str, func: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
@@ -81,7 +90,8 @@ class Worker:
         """One bounded run over every channel whose driver pulls, but those a live
         watcher of this worker reads; others' are skipped by their lease."""
         watched = {w.channel for w in self.watchers if w.watching}
-        for report in pull_all(self.worker_id, current_config(), skip=watched):
+        config = running_config(self.app, refresh=True)  # channels set up since the last run
+        for report in pull_all(self.worker_id, config, skip=watched):
             if report.error or report.outcomes:
                 log.info("channel %s: %s%s", report.channel, dict(report.outcomes),
                          f", error: {report.error}" if report.error else "")
@@ -110,16 +120,40 @@ class Worker:
         """The live take-in threads the channels' drivers want (raises ConfigError on
         bad options)."""
         with self.app.app_context():
-            config = current_config()
-            for cfg in config.channels:
-                if cfg.enabled:
-                    self.watchers += driver_for(cfg.kind).watchers(self.app, cfg, config,
-                                                                   self.worker_id)
+            self._follow(current_config(), strict=True)
+
+    def follow_channels(self) -> None:
+        """Start, stop or restart live watchers as channels are set up, changed, switched
+        off or removed (on the admin page) since the last look: no restart needed."""
+        self._follow(running_config(self.app, refresh=True), strict=False)
+
+    def _follow(self, config: DeskConfig, strict: bool) -> None:
+        wanted = {c.name: c for c in config.channels if c.enabled}
+        for name, (cfg, started) in list(self._watched.items()):
+            if wanted.get(name) != cfg:
+                for watcher in started:
+                    watcher.stop()
+                del self._watched[name]
+                if started:
+                    log.info("channel %s changed or left: its live take-in stopped", name)
+        for name, cfg in wanted.items():
+            if name in self._watched:
+                continue
+            try:
+                started = driver_for(cfg.kind).watchers(self.app, cfg, config, self.worker_id)
+            except Exception:
+                if strict:
+                    raise
+                # Tried again when its set-up changes; the take-in job names the fault.
+                log.exception("channel %s: live take-in not started", name)
+                started = []
+            self._watched[name] = (cfg, started)
 
     def stop_watchers(self) -> None:
-        for watcher in self.watchers:
-            watcher.stop()
-        self.watchers.clear()
+        for _, started in self._watched.values():
+            for watcher in started:
+                watcher.stop()
+        self._watched.clear()
 
     def add_jobs(self, scheduler: BaseScheduler) -> None:
         with self.app.app_context():
@@ -130,6 +164,7 @@ class Worker:
             ("take-in", self.take_in, settings.poll_interval_seconds),
             ("quarantine", self.purge_quarantine, _HOUR),
             ("upkeep", self.upkeep, _UPKEEP),
+            ("channels", self.follow_channels, _FOLLOW),
         )
         for name, func, seconds in jobs:
             # One run of a job at a time; a missed run is folded into the next.

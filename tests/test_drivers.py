@@ -10,19 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 from sqlalchemy import select
 
 from connectors.base import InboundMessage, OutboundMessage, Sender
 from desk import drivers, quarantine, workflow
 from desk.channels import channel_by_name, record_health
-from desk.config import ChannelConfig, ConfigError, DeskConfig, load_config
-from desk.drivers import Driver, TakeInReport
+from desk.config import ChannelConfig, ConfigError, DeskConfig, current_config, load_config
+from desk.drivers import Driver, Field, TakeInReport
+from desk.drivers.options import ChannelOptions
 from desk.extensions import db
 from desk.models import Inquiry, Message, QuarantineItem, Role, SendState, utcnow
 from desk.outbox import dispatch_due
 from desk.worker import Worker
-from tests.conftest import TEST_CHANNELS
+from tests.conftest import TEST_CHANNELS, csrf_token
 
 # The pigeon loft: what arrived, what the desk sent, as a real channel's server would hold.
 LOFT: dict[str, list[Any]] = {"arrived": [], "sent": []}
@@ -48,6 +50,13 @@ class PigeonDriver(Driver):
     kind = "pigeon"
     identity = drivers.driver_for("phone").identity  # a pigeon finds its way by address
     icon = "🐦"
+    # What the admin page's set-up form asks for; nothing else in the desk knows them.
+    fields = (Field("loft", "Loft", required=True), Field("flights", "Flights a day", "integer"),
+              Field("ring", "Ring code", "secret"))
+
+    def settings(self, cfg: ChannelConfig, config: DeskConfig) -> tuple[str, int]:
+        read = ChannelOptions(cfg, config.source)
+        return read.text("loft") or "", read.integer("flights", 2)
 
     def sender(self, cfg: ChannelConfig, config: DeskConfig, instance: Path) -> Sender | None:
         return PigeonSender()
@@ -86,7 +95,8 @@ def pigeon_kind() -> Iterator[None]:
 def config_overrides() -> dict[str, Any]:
     return {"channels": [*TEST_CHANNELS, {"name": "due", "kind": "pigeon",
                                           "display_name": "Brevdue"}],
-            "receipts": {"enabled": False}}
+            "receipts": {"enabled": False},
+            "security": {"channel_secrets_key": [Fernet.generate_key().decode()]}}
 
 
 def test_a_registered_kind_is_taken_in_answered_replayed_and_shown(
@@ -139,3 +149,33 @@ def test_health_names_a_failing_channel(app: Flask) -> None:
     record_health(channel.id, utcnow(), "the loft is locked")
     health = {h.channel.name: h for h in channel_health(db.session)}
     assert health["due"].status is Health.FAILING and health["post"].status is Health.OK
+
+
+def test_a_registered_kind_is_set_up_on_the_admin_page_from_its_fields(
+    app: Flask, make_user, auth, client
+) -> None:
+    make_user("admin", Role.ADMIN)
+    auth.login("admin")
+    url = "/admin/channels/new?kind=pigeon"
+    assert "kind=pigeon" in client.get("/admin/channels/new").get_data(as_text=True)
+    form = client.get(url).get_data(as_text=True)
+    assert 'name="opt_loft"' in form and 'name="opt_ring" type="password"' in form
+    token = csrf_token(form)
+    entered = {"csrf_token": token, "name": "due2", "display_name": "Brevdue to",
+               "enabled": "y", "opt_loft": "Tårnet", "opt_ring": "R-17", "action": "save"}
+
+    bad = client.post(url, data={**entered, "opt_flights": "often"})  # the driver's own rule
+    assert bad.status_code == 400
+    assert "&#39;channels.due2.flights&#39; must be a positive whole number" in bad.get_data(
+        as_text=True)
+    assert client.post(url, data=entered).status_code == 302
+
+    cfg = current_config().channel("due2")
+    assert (cfg.kind, cfg.options["loft"], cfg.options["ring"]) == ("pigeon", "Tårnet", "R-17")
+    assert "R-17" not in client.get("/admin/channels/setup/due2").get_data(as_text=True)
+    assert channel_by_name("due2").last_success_at is None
+    LOFT["arrived"].append(b"p9|+4711111111|Fra den nye dua")
+    Worker(app, worker_id="w1").take_in()  # both lofts are read; the note lands once
+    db.session.rollback()
+    assert channel_by_name("due2").last_success_at is not None
+    assert db.session.scalar(select(Inquiry)).subject == "Fra den nye dua"

@@ -104,6 +104,14 @@ class SmtpSender:
         elif s.username:
             client.login(s.username, s.password or "")
 
+    def verify(self) -> str:
+        """Connect and log in as `send` would, send nothing (a connection test); the
+        server's greeting. Raises what `connect` and `login` raise (smtplib, OSError)."""
+        with self._connect() as client:
+            code, greeting = client.ehlo()
+            self._login(client)
+            return _reply_text(greeting).splitlines()[0] if greeting else str(code)
+
     def send(self, message: OutboundMessage) -> str:
         """Send `message`; return its normalised Message-ID (the external id).
 

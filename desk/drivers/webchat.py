@@ -7,9 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
+
 from connectors.base import Sender
 from desk.config import ChannelConfig, DeskConfig
-from desk.drivers.base import Driver
+from desk.drivers.base import Driver, Field
 from desk.models import IdentityKind
 
 if TYPE_CHECKING:
@@ -23,6 +25,27 @@ class WebchatDriver(Driver):
     identity = IdentityKind.WEBCHAT
     icon = "◉"
     live = True
+    # What `desk.webchat.settings` reads.
+    fields = (
+        Field("allowed_origins", _l("Sites that may show the chat"), "origins",
+              help=_l("One origin a line, like https://www.kommune.no. Blank: only the "
+                      "desk's own chat page.")),
+        Field("always_open", _l("Open around the clock"), "flag", default=False,
+              help=_l("Off: the chat is open in the opening hours only.")),
+        Field("idle_minutes", _l("End a chat left idle after (minutes)"), "integer", default=15),
+        Field("session_hours", _l("A chat's sign-in lasts (hours)"), "integer", default=24),
+        Field("message_chars", _l("Longest message (characters)"), "integer", default=4000),
+        Field("attachment_bytes", _l("Largest attachment (bytes)"), "integer",
+              default=10 * 1024 * 1024),
+        Field("messages_per_minute", _l("Messages per chat per minute"), "integer",
+              default=20),
+        Field("starts_per_ip_per_hour", _l("New chats per address per hour"), "integer",
+              default=30),
+        Field("requests_per_ip_per_minute", _l("Requests per address per minute"), "integer",
+              default=240),
+        Field("show_on_login", _l("Link to the chat from the staff sign-in page"), "flag",
+              default=False, help=_l("For a demo; off in production.")),
+    )
 
     def settings(self, cfg: ChannelConfig, config: DeskConfig) -> ChatSettings:
         from desk.webchat.settings import chat_settings

@@ -3,6 +3,7 @@
 from desk.models.admin_log import AdminLogEntry
 from desk.models.base import Base, utcnow
 from desk.models.channel import Channel
+from desk.models.channel_setup import ChannelSetup
 from desk.models.chat import ChatAvailability, ChatLine, ChatSession
 from desk.models.contact import Contact, ContactIdentity, IdentityKind
 from desk.models.event import Event, EventKind
@@ -42,6 +43,7 @@ __all__ = [
     "Base",
     "Category",
     "Channel",
+    "ChannelSetup",
     "ChatAvailability",
     "ChatLine",
     "ChatSession",

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from desk import workflow
 from desk.admin import catalog, schedule
+from desk.channel_setup import store as setups
 from desk.extensions import db
 from desk.models import Channel, Priority, Role, Status, Unit, utcnow
 from tests.browser.axe import axe_report
@@ -40,13 +41,15 @@ def world(make_user, make_inquiry) -> dict[str, Any]:
     workflow.route_to_unit(agent, routed.id, unit.id, "Til dere")
     workflow.add_note(agent, at_desk.id, "Intern merknad")
     workflow.reply(agent, at_desk.id, "Vi ser på det.")
+    # A channel set up on the admin page, for its own set-up page.
+    setups.save(admin, setups.SetupInput(name="bychat", kind="webchat", display_name="Bychat"))
     category = catalog.save_category(admin, None, "Renovasjon")
     reply = catalog.save_standard_reply(admin, None, catalog.ReplyText(
         "Tømming", "Hei {citizen_name}", category_id=category.id))
     return {"agent": agent, "leader": leader, "admin": admin, "routed": routed,
             "args": {"inquiry_id": at_desk.id, "unit_id": unit.id, "user_id": leader.id,
                      "reply_id": reply.id, "channel_id": channel.id,
-                     "category_id": category.id}}
+                     "category_id": category.id, "name": "bychat"}}
 
 
 def pages(app: Flask, prefix: str, args: dict[str, int]) -> list[str]:

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from desk import quarantine
 from desk.admin import channels as service
+from desk.channel_setup import store as setups
 from desk.web.admin.common import admin_only, bp, done, invalid
 from desk.web.admin.forms import ButtonForm
 
@@ -15,7 +16,9 @@ from desk.web.admin.forms import ButtonForm
 @admin_only
 def channels() -> str:
     return render_template("admin/channels.html", channels=service.channels_with_health(),
-                           kept=quarantine.counts_by_channel(), button_form=ButtonForm())
+                           kept=quarantine.counts_by_channel(), button_form=ButtonForm(),
+                           stored={s.name for s in setups.all_setups()},
+                           in_file=setups.file_names())
 
 
 @bp.post("/channels/<int:channel_id>/enable", defaults={"enabled": True})

@@ -26,6 +26,7 @@ def index() -> str:
 
 # The areas register their views on `bp` when imported.
 import desk.web.admin.catalog  # noqa: E402
+import desk.web.admin.channel_setup  # noqa: E402
 import desk.web.admin.channels  # noqa: E402
 import desk.web.admin.schedule  # noqa: E402
 import desk.web.admin.units  # noqa: E402

@@ -198,4 +198,8 @@
     event.preventDefault();
     action();
   });
+
+  /* A form sent back with errors: its summary is read out first (WCAG 3.3.1). */
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
 })();
