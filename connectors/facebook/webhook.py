@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,7 +62,6 @@ class Event:
     permalink: str = ""
     thread: str = ""
     reason: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def parse_delivery(body: bytes, page_id: str) -> list[Event]:

@@ -21,7 +21,6 @@ from desk.models import (
     EventKind,
     IdentityKind,
     Inquiry,
-    Message,
     OutboxItem,
     OutboxState,
     SendState,
@@ -161,6 +160,3 @@ def test_check_names_the_page_or_says_what_failed(app, graph) -> None:
         with pytest.raises(ChannelCheckError, match="190"):
             driver.check(cfg, config, app.instance_path)
 
-
-def test_messages_count(app) -> None:
-    assert db.session.scalar(select(func.count()).select_from(Message)) == 0
