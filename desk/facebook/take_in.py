@@ -21,11 +21,11 @@ from connectors.facebook.graph import GraphClient, GraphError
 # the page-scoped one Messenger uses), so never messaged directly.
 from connectors.facebook.send import COMMENTER
 from connectors.facebook.webhook import Event, PayloadError, parse_delivery, parse_event
-from desk.channels import channel_by_name, record_health
+from desk.channels import channel_by_name
 from desk.config import current_config
 from desk.extensions import db
 from desk.facebook.settings import FacebookSettings, settings_of
-from desk.models import ContactIdentity, IdentityKind, Message, utcnow
+from desk.models import ContactIdentity, IdentityKind, Message
 from desk.quarantine import hold, take_in
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ def take_in_delivery(settings: FacebookSettings, body: bytes) -> Delivery:
             outcomes[taken.outcome] += 1
     finally:
         client.close()
-    record_health(channel_id, utcnow(), None)
+    # No health written here: a delivery proves nothing of the Page token, and would
+    # clear the failing mark an expired token set while sending.
     return Delivery(outcomes)
 
 

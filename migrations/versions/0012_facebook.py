@@ -24,7 +24,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('standard_replies') as batch:
-        batch.drop_column('public')
-    with op.batch_alter_table('inquiries') as batch:
-        batch.drop_column('public')
+    # Plain DROP COLUMN (SQLite 3.35 and later): a batch copy of `inquiries` would
+    # trip the foreign keys that point at it.
+    op.execute('ALTER TABLE standard_replies DROP COLUMN public')
+    op.execute('ALTER TABLE inquiries DROP COLUMN public')
