@@ -80,6 +80,9 @@ class InboundMessage:
     # What the connector had to work around to read the message (no From, so the
     # Reply-To was taken; ...), kept on the message for the agent to see.
     notes: tuple[str, ...] = ()
+    # Written in public (a comment on a social media page): the inquiry it opens is
+    # flagged public, and no receipt is sent (it would name the case).
+    public: bool = False
 
     def header(self, name: str) -> str | None:
         """The first header of that (case-insensitive) name, or None."""

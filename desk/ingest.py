@@ -161,8 +161,9 @@ def _ingest(
         bounced = _bounced(session, msg)
         inquiry, created = _inquiry_for(session, config, channel, msg, contact, match,
                                         automatic, sensitive, received, now, history)
-        receipt = created and receipts and _wants_receipt(session, config, channel, seen,
-                                                          contact, judgement, now)
+        # A public comment gets no receipt: it would name the case where anyone can see it.
+        receipt = (created and receipts and not msg.public
+                   and _wants_receipt(session, config, channel, seen, contact, judgement, now))
     if contact.id is None:  # someone new whose message joined an existing inquiry
         add_contact(session, contact)
 
@@ -351,6 +352,7 @@ def _new_inquiry(
         linked_to_id=linked_to.id if linked_to else None,
         link_unconfirmed=linked_to is not None and not confirmed,
         sensitive=sensitive,
+        public=msg.public,
         created_at=received,
         last_message_at=received,
         due_at=sla.first_deadline(channel.id, received),

@@ -369,9 +369,13 @@ def assignable_users(inquiry: Inquiry) -> list[User]:
     return [u for u in candidates if can(u, Action.REPLY, inquiry)]
 
 
-def standard_replies(text: str = "", limit: int = 20) -> list[StandardReply]:
-    """Active standard replies whose title or text contains `text`, by title."""
+def standard_replies(text: str = "", limit: int = 20, *, public: bool = False
+                     ) -> list[StandardReply]:
+    """Active standard replies whose title or text contains `text`, by title; `public`:
+    only those suitable for public use (an answer under a public comment)."""
     statement = select(StandardReply).where(StandardReply.active)
+    if public:
+        statement = statement.where(StandardReply.public)
     if text.strip():
         pattern = f"%{escape_like(text.strip().lower())}%"
         statement = statement.where(or_(*(

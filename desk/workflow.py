@@ -15,6 +15,7 @@ from desk.access import Action, NotVisible, can, require
 from desk.attachments import store_attachments
 from desk.channels import answered_in_person, identity_kind, reply_channels
 from desk.database import transaction
+from desk.drivers import driver_for
 from desk.errors import N_, ServiceError
 from desk.models import (
     REPLY_LANGUAGES,
@@ -237,6 +238,9 @@ def reply(
                 raise ServiceError(N_("Files cannot be sent on a phone or walk-in inquiry."))
             message = manual_answer(session, inquiry, channel, actor, subject, text, now)
         else:
+            refusal = driver_for(channel.kind).reply_refused(session, inquiry, channel)
+            if refusal is not None:  # before anything is queued: Messenger's window
+                raise ServiceError(refusal)
             address = _address_in(session, inquiry, channel)
             message_id = queue_outbound(session, inquiry, channel, address, subject, text,
                                         author=actor, now=now, external_id=external_id)

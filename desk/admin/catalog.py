@@ -46,6 +46,8 @@ class ReplyText:
     body_en: str = ""
     category_id: int | None = None
     active: bool = True
+    # Short and generic enough to be posted under a public comment on social media.
+    public: bool = False
 
 
 def save_standard_reply(actor: User, reply_id: int | None, text: ReplyText) -> StandardReply:
@@ -62,9 +64,11 @@ def save_standard_reply(actor: User, reply_id: int | None, text: ReplyText) -> S
         reply.title = text.title.strip()
         reply.body_nb, reply.body_nn, reply.body_en = text.body_nb, text.body_nn, text.body_en
         reply.category_id, reply.active = text.category_id, text.active
+        reply.public = text.public
         session.flush()
         record(session, actor, "standard_reply.created" if reply_id is None
-               else "standard_reply.updated", reply, title=reply.title, active=reply.active)
+               else "standard_reply.updated", reply, title=reply.title, active=reply.active,
+               public=reply.public)
     return reply
 
 

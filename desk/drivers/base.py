@@ -24,6 +24,9 @@ from desk.models import IdentityKind
 
 if TYPE_CHECKING:
     from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from desk.models import Channel, Inquiry
 
 
 @dataclass
@@ -119,6 +122,11 @@ class Driver:
     def upkeep(self, cfg: ChannelConfig, config: DeskConfig, now: datetime) -> int:
         """Periodic work of the channel in the worker (ending idle chats); items handled."""
         return 0
+
+    def reply_refused(self, session: Session, inquiry: Inquiry, channel: Channel) -> str | None:
+        """Why an answer on `channel` may not be queued now (a fixed sentence marked with
+        N_, shown to the agent), or None when it may: Messenger's 24-hour window."""
+        return None
 
     def init_app(self, app: Flask) -> None:
         """Register what the kind serves in the web app (push endpoints, live chat)."""

@@ -1,9 +1,9 @@
-"""Telegram and Facebook Messenger, as far as they are built.
+"""Telegram, as far as it is built.
 
-The kinds exist so a channel of them can be configured (the demo does, with
-`connector = "log"`) and its citizens have identities; their connectors and
-take-in come with their own drivers, which replace these. The web chat has
-its own driver (`desk.drivers.webchat`).
+The kind exists so a channel of it can be configured (the demo does, with
+`connector = "log"`) and its citizens have identities; its connector and
+take-in come with its own driver, which replaces this one. Facebook has its
+own driver (`desk.drivers.facebook`), the web chat too (`desk.drivers.webchat`).
 """
 
 from desk.drivers.base import Driver
@@ -16,10 +16,4 @@ class TelegramDriver(Driver):
     icon = "✈"
 
 
-class FacebookDriver(Driver):
-    kind = "facebook"
-    identity = IdentityKind.FACEBOOK
-    icon = "ƒ"
-
-
-DRIVERS: tuple[Driver, ...] = (TelegramDriver(), FacebookDriver())
+DRIVERS: tuple[Driver, ...] = (TelegramDriver(),)

@@ -35,6 +35,8 @@ class EventKind(StrEnum):
     UNIT_NOTIFIED = "unit_notified"  # a routing notice queued for the unit's mailbox
     CHAT_ENDED = "chat_ended"  # the citizen ended the web chat, or left it idle
     TRANSCRIPT_QUEUED = "transcript_queued"  # the chat's transcript queued to their e-mail
+    MOVED_TO_PRIVATE = "moved_to_private"  # a public comment answered by a private message
+    COMMENT_HIDDEN = "comment_hidden"  # a public comment hidden on the Page (data: reason)
 
 
 class Event(Base):

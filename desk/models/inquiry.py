@@ -115,6 +115,9 @@ class Inquiry(Base):
     # Holds a national identity number or similar: masked in lists, views audited.
     sensitive: Mapped[bool] = mapped_column(default=False)
     spam: Mapped[bool] = mapped_column(default=False)
+    # Came in as a public comment (on the municipality's Facebook Page): no case handling
+    # in public; answered by a generic public reply or moved to a private channel.
+    public: Mapped[bool] = mapped_column(default=False)
     # A related earlier inquiry (reply to a closed case, subject reference from a stranger).
     linked_to_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"))
     # True until an agent confirms a link the desk made on its own.

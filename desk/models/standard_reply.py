@@ -27,6 +27,8 @@ class StandardReply(Base):
     body_en: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # May be posted in public (under a comment on the Page): short, generic, no case details.
+    public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -88,6 +88,8 @@ EVENTS = {
     EventKind.UNIT_NOTIFIED: _l("The unit was notified by e-mail"),
     EventKind.CHAT_ENDED: _l("The chat ended"),
     EventKind.TRANSCRIPT_QUEUED: _l("Chat transcript queued to the citizen's e-mail"),
+    EventKind.MOVED_TO_PRIVATE: _l("Public comment moved to a private message"),
+    EventKind.COMMENT_HIDDEN: _l("Public comment hidden"),
 }
 
 

@@ -21,7 +21,9 @@ from tests.browser.axe import axe_report
 # Endpoints that are not pages: data for scripts, files, the health probe.
 NOT_PAGES = {"static", "health.healthz", "chat.widget", "chat.api_status", "chat.api_poll",
              # The citizen's chat page: checked with a chat channel (test_webchat.py).
-             "chat.page"}
+             "chat.page",
+             # Facebook's webhook (its verification answers Facebook, not a person).
+             "facebook.verify"}
 
 
 @pytest.fixture

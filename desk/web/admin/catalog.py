@@ -68,6 +68,7 @@ def save_standard_reply(reply_id: int | None) -> Response:
     text = service.ReplyText(
         title=form.title.data or "", body_nb=form.body_nb.data or "",
         body_nn=form.body_nn.data or "", body_en=form.body_en.data or "",
-        category_id=form.category.data or None, active=bool(form.active.data))
+        category_id=form.category.data or None, active=bool(form.active.data),
+        public=bool(form.public.data))
     service.save_standard_reply(current_user, reply_id, text)
     return done("admin.standard_replies", gettext("Standard reply saved."))

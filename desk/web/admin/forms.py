@@ -86,6 +86,8 @@ class StandardReplyForm(FlaskForm):
     body_en = TextAreaField(_l("Text in English"), validators=[Length(max=20000)])
     category = SelectField(_l("Category"), coerce=int)
     active = BooleanField(_l("In use"), default=True)
+    public = BooleanField(_l("Suitable for public use (an answer under a public comment on "
+                             "social media: short, generic, nothing about the case)"))
 
 
 # The input each kind of driver `Field` is asked with (desk.drivers.base.Field.kind).

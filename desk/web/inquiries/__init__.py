@@ -9,4 +9,4 @@ bp = Blueprint("inquiries", __name__)
 case_roles = roles_required(*CASE_ROLES)
 
 # The view modules register their routes on `bp`.
-from desk.web.inquiries import actions, detail, live, queue  # noqa: E402, F401
+from desk.web.inquiries import actions, detail, live, public, queue  # noqa: E402, F401

@@ -1,11 +1,16 @@
 """The inquiry page and its attachments."""
 
+from typing import Any
+
 from flask import Response, abort, render_template, request
 from flask_login import current_user
 
 from desk import audit, presence, queries
 from desk.access import Action, can
 from desk.attachments import store
+from desk.drivers import driver_for
+from desk.extensions import db
+from desk.facebook.public import comment_of
 from desk.models import Direction, Inquiry
 from desk.standard_replies import fill
 from desk.web.choices import choices
@@ -14,8 +19,10 @@ from desk.web.inquiries.forms import (
     ActionForm,
     AssignForm,
     ClassifyForm,
+    HideCommentForm,
     MergeForm,
     NoteForm,
+    PublicReplyForm,
     ReplyForm,
     ReturnForm,
     RouteForm,
@@ -42,8 +49,13 @@ def detail(inquiry_id: int) -> str:
     colleagues = presence.touch(current_user, inquiry.id)
     events = queries.history(inquiry)
     reply_form = ReplyForm()
-    reply_form.channel.choices = choices((c.id, c.display_name)
-                                         for c in queries.reply_channels(inquiry))
+    reaching = queries.reply_channels(inquiry)
+    # A channel whose driver refuses an answer now (Messenger's 24-hour window) is not
+    # offered; the agent is told why, and the citizen's other channels remain.
+    refusals = {c.id: driver_for(c.kind).reply_refused(db.session, inquiry, c) for c in reaching}
+    reply_form.channel.choices = choices((c.id, c.display_name) for c in reaching
+                                         if refusals[c.id] is None)
+    refusal = next((r for r in refusals.values() if r is not None), None)
     reply_form.text.data = _standard_reply_text(inquiry)
     return render_template(
         "inquiries/detail.html",
@@ -54,6 +66,8 @@ def detail(inquiry_id: int) -> str:
         others=queries.other_inquiries(current_user, inquiry),
         colleagues=colleagues,
         reply_form=reply_form,
+        reply_refusal=refusal,
+        public=_public(inquiry),
         note_form=NoteForm(),
         route_form=_route_form(inquiry),
         return_form=ReturnForm(),
@@ -67,6 +81,17 @@ def detail(inquiry_id: int) -> str:
         inbound=Direction.INBOUND,
         can=lambda action: can(current_user, Action(action), inquiry),
     )
+
+
+def _public(inquiry: Inquiry) -> dict[str, Any] | None:
+    """The comment of a public inquiry and the forms of the public comment section."""
+    if not inquiry.public:
+        return None
+    form = PublicReplyForm()
+    form.standard.choices = choices(
+        [(0, "—")] + [(r.id, r.title) for r in queries.standard_replies(public=True)])
+    return {"comment": comment_of(db.session, inquiry), "form": form,
+            "hide_form": HideCommentForm()}
 
 
 def _standard_reply_text(inquiry: Inquiry) -> str | None:

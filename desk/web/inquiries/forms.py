@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from desk.models import Priority
@@ -56,3 +56,20 @@ class ClassifyForm(FlaskForm):
 class MergeForm(FlaskForm):
     reference = StringField(_l("Reference of the inquiry to merge into"),
                             validators=[DataRequired(), Length(max=20)])
+
+
+class PublicReplyForm(FlaskForm):
+    """An answer under a public comment: a standard reply for public use, or free text the
+    agent confirms is short and generic (desk.facebook.public decides)."""
+
+    standard = SelectField(_l("Standard reply for public use"), coerce=int,
+                           validate_choice=False)
+    # Empty with a standard reply chosen: that standard reply, unchanged.
+    text = TextAreaField(_l("Public reply"), validators=[Optional(), Length(max=500)])
+    confirm = BooleanField(_l("I confirm the text is short and generic and says nothing "
+                              "about the case or the citizen"))
+
+
+class HideCommentForm(FlaskForm):
+    reason = StringField(_l("Why the comment is hidden"),
+                         validators=[DataRequired(), Length(max=500)])
