@@ -69,9 +69,9 @@ def _built_in() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from desk.drivers import email, manual, social, webchat
+    from desk.drivers import email, manual, social, telegram, webchat
 
     for driver in (email.EmailDriver(), email.ImportDriver(), email.LogDriver(),
                    manual.PhoneDriver(), manual.WalkinDriver(), *social.DRIVERS,
-                   webchat.WebchatDriver()):
+                   telegram.TelegramDriver(), webchat.WebchatDriver()):
         _DRIVERS.setdefault(driver.kind, driver)

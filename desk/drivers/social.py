@@ -1,19 +1,13 @@
-"""Telegram and Facebook Messenger, as far as they are built.
+"""Facebook Messenger, as far as it is built.
 
-The kinds exist so a channel of them can be configured (the demo does, with
-`connector = "log"`) and its citizens have identities; their connectors and
-take-in come with their own drivers, which replace these. The web chat has
-its own driver (`desk.drivers.webchat`).
+The kind exists so a channel of it can be configured (the demo does, with
+`connector = "log"`) and its citizens have identities; its connector and
+take-in come with its own driver, which replaces this. Telegram and the web
+chat have their own drivers (`desk.drivers.telegram`, `desk.drivers.webchat`).
 """
 
 from desk.drivers.base import Driver
 from desk.models import IdentityKind
-
-
-class TelegramDriver(Driver):
-    kind = "telegram"
-    identity = IdentityKind.TELEGRAM
-    icon = "✈"
 
 
 class FacebookDriver(Driver):
@@ -22,4 +16,4 @@ class FacebookDriver(Driver):
     icon = "ƒ"
 
 
-DRIVERS: tuple[Driver, ...] = (TelegramDriver(), FacebookDriver())
+DRIVERS: tuple[Driver, ...] = (FacebookDriver(),)
