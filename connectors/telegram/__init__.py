@@ -4,3 +4,10 @@
 `updates` reads an update, `send` delivers an `OutboundMessage`, `split`
 cuts long text into Telegram's message size. No Flask or database here.
 """
+
+import os
+
+# python-telegram-bot 22 returns durations and flood waits as whole seconds with a
+# deprecation warning each time, or as timedelta (its next major version's type) when
+# this is set. The connector reads both; opting in keeps the logs free of the warning.
+os.environ.setdefault("PTB_TIMEDELTA", "true")

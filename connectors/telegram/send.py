@@ -109,13 +109,21 @@ def _send_file(api: BotApi, chat: str, attachment: Attachment) -> Message:
     return api.send_document(chat, attachment.data, attachment.filename)
 
 
+def retry_seconds(exc: RetryAfter) -> float:
+    """The wait Telegram asked for. Read from the stored timedelta: the `retry_after`
+    property warns (PTBDeprecationWarning) that its type will change."""
+    wait = getattr(exc, "_retry_after", None)
+    if isinstance(wait, dt.timedelta):
+        return wait.total_seconds()
+    return float(exc.__reduce__()[1][0])  # what pickling keeps: the seconds
+
+
 def failure(exc: TelegramError, sent: int = 0, total: int = 1) -> Exception:
     """The outbox's failure for a Bot API error (order matters: BadRequest and TimedOut
     are NetworkErrors in python-telegram-bot)."""
     done = f" ({sent} of {total} parts were sent and are not sent again)" if sent else ""
     if isinstance(exc, RetryAfter):
-        wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+        seconds = retry_seconds(exc)
         return TemporaryFailure(f"Telegram asks to wait {seconds:g} s (too many messages)"
                                 f"{done}", retry_after=seconds)
     if isinstance(exc, Forbidden):

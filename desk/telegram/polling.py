@@ -21,6 +21,7 @@ from sqlalchemy import select
 from telegram.error import RetryAfter, TelegramError
 
 from connectors.telegram.api import BotApi, update_bytes
+from connectors.telegram.send import retry_seconds
 from desk import leases
 from desk.channels import record_health
 from desk.database import transaction
@@ -61,26 +62,26 @@ def recorded_run(api: BotApi, settings: TelegramSettings, channel_id: int,
     worker shutting down closed its connection) is no error of the channel's."""
     started = utcnow()
     wait = 0.0
+    report = TakeInReport(settings.channel)
     try:
-        report = run_once(api, settings, channel_id, lease, timeout)
+        run_once(api, settings, channel_id, lease, timeout, report)
     except Exception as exc:
         db.session.rollback()
         log.warning("telegram %s: %s", settings.channel, exc)
         if isinstance(exc, RetryAfter):
-            after = exc.retry_after
-            wait = float(getattr(after, "total_seconds", lambda: after)())
+            wait = retry_seconds(exc)
         error = (f"Telegram: {exc.message}" if isinstance(exc, TelegramError)
                  else f"{type(exc).__name__}: {exc}")
-        report = TakeInReport(settings.channel, error=error)
+        report.error = error  # what was taken in before it stays counted
     if stopping is None or not stopping.is_set():
         record_health(channel_id, started, report.error)
     return report, wait
 
 
 def run_once(api: BotApi, settings: TelegramSettings, channel_id: int,
-             lease: leases.LeaseKeeper, timeout: int) -> TakeInReport:
-    """Take in at most a batch of updates, waiting up to `timeout` s for the first."""
-    report = TakeInReport(settings.channel)
+             lease: leases.LeaseKeeper, timeout: int, report: TakeInReport) -> None:
+    """Take in at most a batch of updates, waiting up to `timeout` s for the first,
+    counting them in `report`; raises on a fault of Telegram's or the network's."""
     offset = load_offset(channel_id)
     updates = api.get_updates(offset, timeout, settings.batch_size, ALLOWED_UPDATES)
     for update in updates:
@@ -92,8 +93,7 @@ def run_once(api: BotApi, settings: TelegramSettings, channel_id: int,
             save_offset(channel_id, offset)
         if not lease.keep():
             report.error = "lease lost to another worker; run stopped"
-            return report
-    return report
+            return
 
 
 def load_offset(channel_id: int) -> int | None:
