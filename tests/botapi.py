@@ -130,17 +130,19 @@ class BotApiServer:
         return file_id
 
     def fail(self, method: str, status: int, description: str = "", *,
-             retry_after: int | None = None, times: int = 1, hang: float = 0.0) -> None:
-        """The next `times` calls of `method` get this error (after `hang` seconds)."""
+             retry_after: int | None = None, times: int = 1, hang: float = 0.0,
+             after: int = 0) -> None:
+        """The next `times` calls of `method` get this error (after `hang` seconds), once
+        `after` calls have passed normally."""
         text = description or {429: f"Too Many Requests: retry after {retry_after}",
                                403: "Forbidden: bot was blocked by the user",
                                401: "Unauthorized", 400: "Bad Request: chat not found",
                                409: "Conflict: terminated by other getUpdates request",
                                }.get(status, "Internal Server Error")
         with self.lock:
-            for _ in range(times):
-                self.state.faults.setdefault(method, deque()).append(
-                    Fault(status, text, retry_after, hang))
+            faults = self.state.faults.setdefault(method, deque())
+            faults.extend(Fault(200, "") for _ in range(after))
+            faults.extend(Fault(status, text, retry_after, hang) for _ in range(times))
 
     def hang(self, method: str, seconds: float, times: int = 1) -> None:
         """Hold the next `times` calls of `method` for `seconds`, then answer normally."""
