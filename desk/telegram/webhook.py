@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Blueprint, Flask, abort
+from flask import Blueprint, Flask, abort, request
 
 from desk.config import ConfigError, current_config
 from desk.drivers.telegram import TelegramDriver
@@ -56,8 +56,6 @@ def _settings(name: str) -> TelegramSettings:
 
 @bp.post("/<name>")
 def receive(name: str) -> tuple[str, int]:
-    from flask import request
-
     settings = _settings(name)
     given = request.headers.get(SECRET_HEADER, "").encode()
     if not hmac.compare_digest(given, (settings.webhook_secret or "").encode()):
