@@ -1,7 +1,8 @@
 """The `desk` command: Flask's CLI with the desk's own commands.
 
 `desk db upgrade` (Flask-Migrate), `desk users create`, `desk worker`,
-`desk import-mail`, `desk quarantine`, `desk secrets`, `desk demo`, `desk run` for development.
+`desk import-mail`, `desk quarantine`, `desk secrets`, `desk telegram`, `desk demo`,
+`desk run` for development.
 """
 
 import json
@@ -209,6 +210,10 @@ def demo_command(port: int, seed_only: bool) -> None:
     except (ConfigError, ServiceError) as exc:
         raise click.ClickException(str(exc)) from None
 
+
+from desk.telegram.commands import telegram  # noqa: E402 (its group, in its own package)
+
+main.add_command(telegram)
 
 if __name__ == "__main__":
     main()

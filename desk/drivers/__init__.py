@@ -69,10 +69,9 @@ def _built_in() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from desk.drivers import email, facebook, manual, social, webchat
+    from desk.drivers import email, facebook, manual, telegram, webchat
 
     for driver in (email.EmailDriver(), email.ImportDriver(), email.LogDriver(),
-                   manual.PhoneDriver(), manual.WalkinDriver(), *social.DRIVERS,
-                   facebook.FacebookDriver(),
-                   webchat.WebchatDriver()):
+                   manual.PhoneDriver(), manual.WalkinDriver(), facebook.FacebookDriver(),
+                   telegram.TelegramDriver(), webchat.WebchatDriver()):
         _DRIVERS.setdefault(driver.kind, driver)
