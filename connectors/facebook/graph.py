@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from connectors.base import PermanentFailure, TemporaryFailure
+from connectors.tls import shared_context
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 # The newest Graph API version when this was written (v25.0, 18 February 2026).
@@ -87,7 +88,7 @@ class GraphClient:
         self.page_id = page_id
         self._token = token
         self._base = f"{graph_url.rstrip('/')}/{version}"
-        self._http = httpx.Client(timeout=timeout)
+        self._http = httpx.Client(timeout=timeout, verify=shared_context())
 
     def close(self) -> None:
         self._http.close()

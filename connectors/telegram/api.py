@@ -18,6 +18,8 @@ from telegram import Bot, Message, User
 from telegram.error import TimedOut
 from telegram.request import HTTPXRequest
 
+from connectors.tls import shared_context
+
 DEFAULT_API_URL = "https://api.telegram.org"
 T = TypeVar("T")
 
@@ -62,7 +64,8 @@ class BotApi:
         def request(pool: int) -> HTTPXRequest:
             return HTTPXRequest(connection_pool_size=pool, read_timeout=timeout,
                                 write_timeout=timeout, connect_timeout=timeout,
-                                pool_timeout=timeout, media_write_timeout=timeout)
+                                pool_timeout=timeout, media_write_timeout=timeout,
+                                httpx_kwargs={"verify": shared_context()})
 
         self.bot = _Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
                         request=request(4), get_updates_request=request(1))
