@@ -65,9 +65,9 @@ def corpus(count: int, seed: int = 11) -> list[bytes]:
     return mails
 
 
-def make_app(url: str, instance: Path, channel: dict[str, Any]) -> Flask:
-    """A desk on a freshly migrated database with one e-mail channel (PostgreSQL's
-    public schema is dropped first: give it a scratch database)."""
+def make_app(url: str, instance: Path, channel: dict[str, Any] | list[dict[str, Any]]) -> Flask:
+    """A desk on a freshly migrated database with one e-mail channel, or the channels
+    given (PostgreSQL's public schema is dropped first: give it a scratch database)."""
     from flask_migrate import upgrade
 
     from desk.channels import sync_channels
@@ -79,7 +79,8 @@ def make_app(url: str, instance: Path, channel: dict[str, Any]) -> Flask:
         engine.dispose()
     config = load_config(env={}, overrides={
         "database": {"url": url}, "instance_path": str(instance), "secret_key": "bench",
-        "message_id_domain": "desk.bench", "channels": [channel],
+        "message_id_domain": "desk.bench",
+        "channels": channel if isinstance(channel, list) else [channel],
         "receipts": {"max_per_contact_per_hour": 1000},
     })
     app = create_app(config)
