@@ -205,13 +205,16 @@ def record_health(channel_id: int, at: datetime, error: str | None) -> None:
             channel.last_error_at = at
 
 
-def record_error(channel_id: int, at: datetime, error: str) -> None:
+def record_error(channel_id: int, at: datetime, error: str | None) -> None:
     """Mark the channel failing for a fault outside a take-in run (a revoked token
-    found while sending); the next successful take-in clears it."""
+    found while sending); the next successful take-in clears it, or None here (a
+    passed connection test, a set-up saved anew)."""
     with transaction() as session:
         channel = session.get(Channel, channel_id)
         if channel is not None:
-            channel.last_error, channel.last_error_at = error[:2000], at
+            channel.last_error = error[:2000] if error is not None else None
+            if error is not None:
+                channel.last_error_at = at
 
 
 def reply_channels(session: Session, inquiry: Inquiry, config: DeskConfig | None = None

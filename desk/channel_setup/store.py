@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from desk.admin.log import admin_change, record
@@ -28,7 +28,7 @@ from desk.config import ChannelConfig, ConfigError, DeskConfig, current_config, 
 from desk.drivers import ChannelCheckError, Driver, Field, driver_for, drivers
 from desk.errors import N_, ServiceError
 from desk.extensions import db
-from desk.models import ChannelSetup, Setting, User, utcnow
+from desk.models import Channel, ChannelSetup, Setting, User, utcnow
 
 VERSION_KEY = "channel_setups.version"
 # Lower-case letters, digits, - and _: safe in URLs, in DESK_CHANNEL_<NAME>_<KEY>
@@ -206,6 +206,9 @@ def save(actor: User, data: SetupInput, existing: str | None = None) -> ChannelS
         session.flush()
         record(session, actor, action, f"channel_setup:{stored.name}", name=stored.name,
                kind=stored.kind, changed=changed or None)
+        # The channel's last error was about the settings it ran with until now.
+        session.execute(update(Channel).where(Channel.name == stored.name)
+                        .values(last_error=None))
         _announce(session)
     _after_change()
     return stored
@@ -264,12 +267,34 @@ def check(data: SetupInput, existing: str | None = None) -> str:
         data = dataclasses.replace(data, name="new")  # a name is not needed to test
     cfg, _ = _draft(data, stored, Keyring.of(config))
     _validate(cfg, config)
+    return _checked(cfg, config, mended=False)  # settings not saved: not what runs
+
+
+def check_running(name: str) -> str:
+    """Test the connection of a running channel as it is configured (the file's own);
+    CheckFailed says what failed."""
+    config = current_config()
+    cfg = config.channel(name)
+    if cfg is None:
+        raise CheckFailed("no such channel")
+    return _checked(cfg, config, mended=True)
+
+
+def _checked(cfg: ChannelConfig, config: DeskConfig, mended: bool) -> str:
+    """The driver's test. When it passes with the settings the channel runs with, the
+    channel's last error is stale (a token mended, a server back): it is cleared, so a
+    mark only a take-in run would clear (a push channel has none) does not stay."""
     try:
-        return driver_for(cfg.kind).check(cfg, config, Path(current_app.instance_path))
+        line = driver_for(cfg.kind).check(cfg, config, Path(current_app.instance_path))
     except ChannelCheckError as exc:
         raise CheckFailed(str(exc)) from None
     except Exception as exc:  # a driver's unforeseen failure is still a line, not a 500
         raise CheckFailed(f"{type(exc).__name__}: {exc}") from None
+    if mended:
+        from desk.channels import channel_by_name, record_error
+
+        record_error(channel_by_name(cfg.name).id, utcnow(), None)
+    return line
 
 
 def rotate_secrets(config: DeskConfig) -> int:

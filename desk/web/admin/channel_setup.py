@@ -51,8 +51,7 @@ def channel_setup(name: str) -> str:
     stored = service.setup_named(name)
     if stored is None:
         if name in service.file_names():
-            return render_template("admin/channel_file.html", name=name,
-                                   cfg=current_config().channel(name))
+            return _file_page(name)
         abort(404)
     driver = driver_for(stored.kind)
     form = setup_form(driver.fields, new=False, data=_stored_values(driver, stored))
@@ -67,6 +66,21 @@ def change_channel(name: str) -> Response | tuple[str, int] | str:
         abort(404)  # a file channel is changed in the file; a removed one is gone
     driver = driver_for(stored.kind)
     return _submit(driver, setup_form(driver.fields, new=False), stored)
+
+
+@bp.post("/channels/setup/<name>/check")
+@admin_only
+def check_file_channel(name: str) -> str | tuple[str, int]:
+    """"Test connection" for a channel of the file: as it runs, nothing to enter."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if name not in service.file_names() or current_config().channel(name) is None:
+        abort(404)
+    try:
+        checked, failed = service.check_running(name), None
+    except service.CheckFailed as exc:
+        checked, failed = None, str(exc)
+    return _file_page(name, checked=checked, failed=failed)
 
 
 @bp.post("/channels/setup/<name>/delete")
@@ -138,6 +152,13 @@ def _submit(driver: Driver, form: FlaskForm, stored: ChannelSetup | None
         return _page(driver, form, stored, failed=str(exc))
     return done("admin.channel_setup", gettext("Channel %(name)s saved.", name=saved.name),
                 name=saved.name)
+
+
+def _file_page(name: str, checked: str | None = None, failed: str | None = None) -> str:
+    cfg = current_config().channel(name)
+    can_check = cfg is not None and type(driver_for(cfg.kind)).check is not Driver.check
+    return render_template("admin/channel_file.html", name=name, cfg=cfg, checked=checked,
+                           failed=failed, can_check=can_check, button_form=ButtonForm())
 
 
 def _attach(form: FlaskForm, error: service.SetupInvalid) -> None:
