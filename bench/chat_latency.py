@@ -413,7 +413,9 @@ PACES = {"human": (2.0, 6.0), "stress": (0.3, 1.0)}
 def _rounds(i: int, rng: random.Random, citizen: Citizen, agent: Agent, inquiry_id: int,
             staff: int, at_citizen: Seen, at_agent: Seen, rounds: int, figures: Figures,
             stop: threading.Event, deadline: float, pace: tuple[float, float]) -> None:
-    time.sleep(rng.uniform(0.5, 1.5))  # both polls are waiting by now
+    # Both polls are waiting by now; the first question comes a person's pause after
+    # the chat opened, as every later line does (at the stress pace, all within 1 s).
+    time.sleep(0.5 + rng.uniform(*pace))
     for r in range(rounds):
         if stop.is_set() or time.perf_counter() > deadline:
             break
