@@ -390,6 +390,8 @@ def _outbound_for(item_id: int) -> tuple[OutboundMessage, Channel]:
         )
         db.session.rollback()
         return outbound, channel
+    # The last 20 of the thread, newest first from the database (a long chat has
+    # hundreds), then oldest first as References lists them.
     thread = db.session.scalars(
         select(Message.external_id)
         .where(
@@ -398,8 +400,9 @@ def _outbound_for(item_id: int) -> tuple[OutboundMessage, Channel]:
             Message.external_id.is_not(None),
             Message.direction.in_((Direction.INBOUND, Direction.OUTBOUND)),
         )
-        .order_by(Message.created_at, Message.id)
-    ).all()
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(20)
+    ).all()[::-1]
     last_inbound = db.session.scalar(
         select(Message.external_id)
         .where(Message.inquiry_id == inquiry.id, Message.direction == Direction.INBOUND,
@@ -419,7 +422,7 @@ def _outbound_for(item_id: int) -> tuple[OutboundMessage, Channel]:
         reference=inquiry.reference,
         conversation_id=inquiry.conversation_key,
         in_reply_to=last_inbound,
-        references=tuple(thread[-20:]),
+        references=tuple(thread),
         attachments=tuple(
             Attachment(a.filename, a.content_type, files.read(a.sha256), a.content_id, a.inline)
             for a in message.attachments
