@@ -43,7 +43,10 @@ def config_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 def admin(make_user, auth) -> Any:
+    """An admin who reads the desk in English (the tests match its English strings)."""
     user = make_user("admin", Role.ADMIN)
+    user.locale = "en"
+    db.session.commit()
     auth.login("admin")
     return user
 

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from connectors.base import Attachment
@@ -154,7 +155,7 @@ def test_check_names_the_page_or_says_what_failed(app, graph) -> None:
     config = current_config()
     cfg = config.channel("fb")
     driver = driver_for("facebook")
-    with app.test_request_context(headers={"Accept-Language": "en"}):  # the admin's button
+    with app.test_request_context(), force_locale("en"):  # the admin's button, in English
         assert driver.check(cfg, config, app.instance_path) == "Page Testkommune answered"
         graph.fail(r"GET me", status=400, code=190, message="Invalid OAuth access token")
         with pytest.raises(ChannelCheckError, match="190"):

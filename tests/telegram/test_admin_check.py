@@ -14,6 +14,12 @@ from tests.botapi import BotApiServer
 from tests.conftest import csrf_token
 
 
+def english_admin(make_user: Any) -> None:
+    """An admin who reads the desk in English (the tests match its English strings)."""
+    make_user("admin", Role.ADMIN).locale = "en"
+    db.session.commit()
+
+
 def check(client: FlaskClient, name: str) -> Any:
     token = csrf_token(client.get(f"/admin/channels/setup/{name}").get_data(as_text=True))
     return client.post(f"/admin/channels/setup/{name}/check", data={"csrf_token": token})
@@ -21,7 +27,7 @@ def check(client: FlaskClient, name: str) -> Any:
 
 def test_a_file_channel_is_tested_and_a_pass_clears_its_last_error(
         app: Flask, botapi: BotApiServer, make_user, auth, client: FlaskClient) -> None:
-    make_user("admin", Role.ADMIN)
+    english_admin(make_user)
     auth.login("admin")
     record_error(channel_by_name("tg").id, utcnow(), "Unauthorized: the token was revoked")
 
@@ -35,7 +41,7 @@ def test_a_file_channel_is_tested_and_a_pass_clears_its_last_error(
 
 def test_a_failing_test_says_why_and_keeps_the_mark(
         app: Flask, botapi: BotApiServer, make_user, auth, client: FlaskClient) -> None:
-    make_user("admin", Role.ADMIN)
+    english_admin(make_user)
     auth.login("admin")
     record_error(channel_by_name("tg").id, utcnow(), "Unauthorized: the token was revoked")
     botapi.fail("getMe", 401, "Unauthorized")
