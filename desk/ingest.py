@@ -54,8 +54,8 @@ from desk.receipts import (
 )
 from desk.references import next_reference
 from desk.sanitize import sanitize_html
+from desk.status import change_status
 from desk.thread_match import MatchedBy, ThreadMatch, find_thread
-from desk.workflow import reopen_in
 
 log = logging.getLogger(__name__)
 
@@ -306,14 +306,10 @@ def _inquiry_for(
             inquiry.sensitive = True
         if received > inquiry.last_message_at:
             inquiry.last_message_at = received
-        if inquiry.status in (Status.RESOLVED, Status.CLOSED) and not automatic:
-            reopen_in(inquiry, now)
-            history.append(events.row(inquiry, EventKind.REOPENED, at=now,
-                                      reason="citizen wrote"))
-        elif inquiry.status is Status.WAITING and not automatic:
-            inquiry.status = Status.OPEN
-            history.append(events.row(inquiry, EventKind.STATUS_CHANGED, at=now,
-                                      status=Status.OPEN.value, reason="citizen wrote"))
+        if inquiry.status not in (Status.NEW, Status.OPEN) and not automatic:
+            # Reopened when resolved or closed; back from waiting, the SLA clock runs again.
+            change_status(session, inquiry, Status.OPEN, at=now, reason="citizen wrote",
+                          history=history)
         return inquiry, False
     linked = match.inquiry if match is not None else None
     inquiry = _new_inquiry(session, channel, msg, contact, sensitive, received, now, history,

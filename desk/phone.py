@@ -21,7 +21,8 @@ from desk.access import ALLOWED, Action
 from desk.contacts import normalise_address
 from desk.errors import N_, ServiceError
 from desk.ingest import ingest
-from desk.models import ContactIdentity, EventKind, IdentityKind, Status, User, utcnow
+from desk.models import ContactIdentity, EventKind, IdentityKind, User, utcnow
+from desk.status import open_new
 from desk.workflow import acting_on, manual_answer, resolve_in, route_in
 
 CHANNELS = ("phone", "walkin")
@@ -73,9 +74,8 @@ def register(actor: User, registration: Registration) -> int:
     assert result.inquiry_id is not None
     action = Action.ROUTE if registration.outcome is Outcome.ROUTED else Action.RESOLVE
     with acting_on(actor, result.inquiry_id, action) as (session, inquiry):
+        open_new(session, inquiry, at=now, actor=actor)
         inquiry.assignee_id = actor.id
-        if inquiry.status is Status.NEW:
-            inquiry.status = Status.OPEN
         events.record(session, inquiry, EventKind.CLAIMED, actor, assignee=actor.id,
                       registered=registration.channel)
         if registration.email.strip() and inquiry.contact_id is not None:

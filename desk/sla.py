@@ -14,11 +14,14 @@ into UTC instants on their own, so a day of 23 or 25 hours counts right.
 - None when no target applies, or the inquiry is resolved, closed or spam.
 
 Both clocks run from when the inquiry came in or, if it was reopened, from
-when it was last reopened. Time spent waiting on the citizen is not taken off
-yet: that pause accounting, breach events and dashboards belong to the SLA
-engine to come, which can build on `BusinessCalendar` and `deadline()`. Until
-then the queue shows the deadline of a waiting inquiry as paused, never as
-overdue.
+when it was last reopened. Time spent waiting on the citizen is not counted
+against the desk: `desk.status` keeps the opening-hours time of each pause on
+the inquiry (`paused_seconds`, since the clock last started), and the due
+time is the target plus that time. While the inquiry waits its due time
+stands still and the queue shows it as paused; on the citizen's reply the
+pause is added and the due time moves on by it.
+
+`refresh_due` is the one place `Inquiry.due_at` is set on an existing inquiry.
 """
 
 from dataclasses import dataclass
@@ -81,11 +84,14 @@ class BusinessCalendar:
         Zero minutes is the first open moment at or after `start`. A start at the
         end of the calendar (an e-mail dated year 9999) has no due time either.
         """
+        return self.add_time(start, timedelta(minutes=minutes))
+
+    def add_time(self, start: datetime, left: timedelta) -> datetime | None:
+        """`add` to the second: a target plus the seconds paused."""
         if start.tzinfo is None:
             raise ValueError("naive start time")
         if not any(self.week):
             return None
-        left = timedelta(minutes=minutes)
         try:
             day = start.astimezone(self.zone).date()
             while True:
@@ -100,6 +106,23 @@ class BusinessCalendar:
             return None
 
 
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """The opening hours from `start` to `end` (aware); zero when `end` is not later."""
+        total = timedelta()
+        if end <= start:
+            return total
+        day = start.astimezone(self.zone).date()
+        last = end.astimezone(self.zone).date()
+        while day <= last:
+            hours = self.opening(day)
+            if hours is not None:
+                begin, finish = max(start, hours[0]), min(end, hours[1])
+                if finish > begin:
+                    total += finish - begin
+            day += timedelta(days=1)
+        return total
+
+
 def current_calendar() -> BusinessCalendar:
     """The calendar in force: the opening hours set now, in the desk's time zone."""
     return _calendar(current_config().timezone, schedule_in_force().week)
@@ -111,12 +134,17 @@ def _calendar(zone: str, week: tuple[str, ...]) -> BusinessCalendar:
     return BusinessCalendar(zone=ZoneInfo(zone), week=tuple(parse_hours(h) for h in week))
 
 
-def due_at(start: datetime, minutes: int | None,
-           calendar: BusinessCalendar | None = None) -> datetime | None:
-    """`start` (aware) plus `minutes` of opening hours; None for no target."""
+def due_at(start: datetime, minutes: int | None, calendar: BusinessCalendar | None = None,
+           paused: timedelta = timedelta()) -> datetime | None:
+    """`start` (aware) plus `minutes` and `paused` of opening hours; None for no target."""
     if minutes is None:
         return None
-    return (calendar or current_calendar()).add(start, minutes)
+    return (calendar or current_calendar()).add_time(start, timedelta(minutes=minutes) + paused)
+
+
+def paused_time(since: datetime, until: datetime) -> timedelta:
+    """The opening hours a pause from `since` to `until` took off the desk's clock."""
+    return current_calendar().between(since, until)
 
 
 def minutes_for(targets: Targets, answered: bool) -> int | None:
@@ -132,20 +160,26 @@ def due_for(inquiry: Inquiry, targets: Targets | None, since: datetime,
     if not inquiry.is_open or inquiry.spam or targets is None:
         return None
     answered = inquiry.first_response_at is not None
-    return due_at(since, minutes_for(targets, answered), calendar)
+    paused = timedelta(seconds=inquiry.paused_seconds or 0)  # None before the first flush
+    return due_at(since, minutes_for(targets, answered), calendar, paused)
 
 
 def deadline(inquiry: Inquiry, reopened_at: datetime | None = None) -> datetime | None:
     """The due time `inquiry` should have now, read from the database.
 
-    Services set `inquiry.due_at` from this whenever something it depends on
-    changes: the first answer, the priority, reopening, resolving. A service
+    `refresh_due` sets `inquiry.due_at` from this whenever something it depends
+    on changes: the first answer, the priority, the status, a pause. A service
     that reopens the inquiry passes the time, which its event may not hold yet.
     """
     if not inquiry.is_open or inquiry.spam or inquiry.channel_id is None:
         return None
     return due_for(inquiry, sla_target(inquiry.channel_id, inquiry.priority),
                    reopened_at or clock_start(inquiry))
+
+
+def refresh_due(inquiry: Inquiry, reopened_at: datetime | None = None) -> None:
+    """Set `inquiry.due_at` to `deadline()`: after anything it depends on changed."""
+    inquiry.due_at = deadline(inquiry, reopened_at)
 
 
 def first_deadline(channel_id: int, received: datetime) -> datetime | None:

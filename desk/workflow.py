@@ -36,6 +36,7 @@ from desk.models import (
 from desk.outbox import new_message_id, queue_outbound
 from desk.privacy import find_national_ids
 from desk.references import next_reference
+from desk.status import change_status, open_new
 from desk.unit_notice import queue_unit_notice
 
 
@@ -54,9 +55,10 @@ def acting_on(actor: User, inquiry_id: int, action: Action) -> Iterator[tuple[Se
 
 def claim(actor: User, inquiry_id: int) -> None:
     with acting_on(actor, inquiry_id, Action.CLAIM) as (session, inquiry):
-        _open(inquiry)
+        now = utcnow()
+        open_new(session, inquiry, at=now, actor=actor)
         inquiry.assignee_id = actor.id
-        events.record(session, inquiry, EventKind.CLAIMED, actor, assignee=actor.id)
+        events.record(session, inquiry, EventKind.CLAIMED, actor, at=now, assignee=actor.id)
 
 
 def assign(actor: User, inquiry_id: int, assignee_id: int | None) -> None:
@@ -66,9 +68,10 @@ def assign(actor: User, inquiry_id: int, assignee_id: int | None) -> None:
             # Only someone who could answer it may be given it.
             if assignee is None or not can(assignee, Action.REPLY, inquiry):
                 raise ServiceError(N_("That person cannot work on this inquiry."))
-        _open(inquiry)
+        now = utcnow()
+        open_new(session, inquiry, at=now, actor=actor)
         inquiry.assignee_id = assignee_id
-        events.record(session, inquiry, EventKind.ASSIGNED, actor, assignee=assignee_id)
+        events.record(session, inquiry, EventKind.ASSIGNED, actor, at=now, assignee=assignee_id)
 
 
 def route_to_unit(actor: User, inquiry_id: int, unit_id: int, comment: str = "") -> None:
@@ -87,13 +90,13 @@ def route_in(session: Session, inquiry: Inquiry, actor: User, unit_id: int,
         raise ServiceError(N_("The inquiry already lies with that unit."))
     if not inquiry.is_open:
         raise ServiceError(N_("Reopen the inquiry before routing it."))
+    now = utcnow()
+    open_new(session, inquiry, at=now, actor=actor)
     from_unit = inquiry.unit_id
     inquiry.unit_id = unit.id
     inquiry.unit = unit
     inquiry.assignee_id = None
-    _open(inquiry)
     _note(session, inquiry, actor, comment)
-    now = utcnow()
     events.record(session, inquiry, EventKind.ROUTED, actor, at=now, from_unit=from_unit,
                   to_unit=unit.id, comment=comment.strip() or None)
     queue_unit_notice(session, inquiry, unit, actor, comment, now)
@@ -106,8 +109,9 @@ def accept(actor: User, inquiry_id: int) -> None:
             raise ServiceError(N_("Only an inquiry routed to a unit can be accepted."))
         if not inquiry.is_open:
             raise ServiceError(N_("The inquiry is not open."))
-        _open(inquiry)
-        events.record(session, inquiry, EventKind.ACCEPTED, actor)
+        now = utcnow()
+        open_new(session, inquiry, at=now, actor=actor)
+        events.record(session, inquiry, EventKind.ACCEPTED, actor, at=now)
 
 
 def return_to_front_desk(actor: User, inquiry_id: int, comment: str = "") -> None:
@@ -133,27 +137,14 @@ def resolve(actor: User, inquiry_id: int) -> None:
 def resolve_in(session: Session, inquiry: Inquiry, actor: User, now: datetime,
                **data: object) -> None:
     """Mark resolved and write the event, inside a transaction that checked Action.RESOLVE."""
-    inquiry.status = Status.RESOLVED
-    inquiry.resolved_at = now
-    inquiry.due_at = sla.deadline(inquiry)
-    events.record(session, inquiry, EventKind.RESOLVED, actor, at=now, **data)
+    change_status(session, inquiry, Status.RESOLVED, at=now, actor=actor, **data)
 
 
 def reopen(actor: User, inquiry_id: int) -> None:
     with acting_on(actor, inquiry_id, Action.REOPEN) as (session, inquiry):
         if inquiry.is_open:
             raise ServiceError(N_("The inquiry is already open."))
-        now = utcnow()
-        reopen_in(inquiry, now)
-        events.record(session, inquiry, EventKind.REOPENED, actor, at=now)
-
-
-def reopen_in(inquiry: Inquiry, now: datetime) -> None:
-    """Open a resolved or closed inquiry again, its SLA clock starting at `now`; the
-    caller writes the REOPENED event (an agent here, the citizen writing in ingest)."""
-    inquiry.status = Status.OPEN
-    inquiry.resolved_at = None
-    inquiry.due_at = sla.deadline(inquiry, reopened_at=now)
+        change_status(session, inquiry, Status.OPEN, at=utcnow(), actor=actor)
 
 
 def classify(actor: User, inquiry_id: int, *, priority: Priority, category_id: int | None,
@@ -174,7 +165,7 @@ def _classify(session: Session, inquiry: Inquiry, actor: User, *, priority: Prio
     if inquiry.priority is not priority:
         changed.update(priority=priority.value, previous=inquiry.priority.value)
         inquiry.priority = priority
-        inquiry.due_at = sla.deadline(inquiry)  # the new priority's target
+        sla.refresh_due(inquiry)  # the new priority's target
     if inquiry.category_id != category_id:
         changed.update(category=category_id, previous_category=inquiry.category_id)
         inquiry.category_id = category_id
@@ -182,7 +173,7 @@ def _classify(session: Session, inquiry: Inquiry, actor: User, *, priority: Prio
         changed.update(language=language, previous_language=inquiry.language)
         inquiry.language = language
     if changed:
-        events.record(session, inquiry, EventKind.STATUS_CHANGED, actor, **changed)
+        events.record(session, inquiry, EventKind.CLASSIFIED, actor, **changed)
 
 
 def add_note(actor: User, inquiry_id: int, text: str) -> Message:
@@ -251,13 +242,10 @@ def reply(
             inquiry.first_response_at = now
         events.record(session, inquiry, EventKind.REPLIED, actor, at=now, message_id=message.id,
                       channel=channel.name)
-        if then is Status.RESOLVED:
-            resolve_in(session, inquiry, actor, now)
-        else:
-            inquiry.status = then or (
-                Status.OPEN if inquiry.status is Status.NEW else inquiry.status)
-            if first:  # answered: from the first-response target to the resolution target
-                inquiry.due_at = sla.deadline(inquiry)
+        moved = change_status(session, inquiry, then or (
+            Status.OPEN if inquiry.status is Status.NEW else inquiry.status), at=now, actor=actor)
+        if first and not moved:  # answered: from the first-response to the resolution target
+            sla.refresh_due(inquiry)
         return message
 
 
@@ -331,13 +319,6 @@ def _note(session: Session, inquiry: Inquiry, actor: User, text: str) -> Message
     return note
 
 
-def _open(inquiry: Inquiry) -> None:
-    """Work on a new inquiry makes it open."""
-    if inquiry.status is Status.NEW:
-        inquiry.status = Status.OPEN
-
-
-
 def merge(actor: User, inquiry_id: int, into_reference: str) -> Inquiry:
     """Move every message into another inquiry and close this one, linked to it."""
     with acting_on(actor, inquiry_id, Action.EDIT) as (session, source):
@@ -353,12 +334,10 @@ def merge(actor: User, inquiry_id: int, into_reference: str) -> Inquiry:
                         .values(inquiry_id=target.id))
         target.last_message_at = max(target.last_message_at, source.last_message_at)
         target.sensitive = target.sensitive or source.sensitive
-        source.status = Status.CLOSED
-        source.resolved_at = now
-        source.due_at = sla.deadline(source)
         source.linked_to_id = target.id
         source.link_unconfirmed = False
-        events.record(session, source, EventKind.MERGED, actor, at=now, into=target.reference)
+        change_status(session, source, Status.CLOSED, at=now, actor=actor,
+                      kind=EventKind.MERGED, into=target.reference)
         events.record(session, target, EventKind.MERGED_IN, actor, at=now,
                       **{"from": source.reference})
         return target
@@ -389,7 +368,7 @@ def split(actor: User, inquiry_id: int, message_id: int) -> Inquiry:
         )
         session.add(new)
         session.flush()
-        new.due_at = sla.deadline(new)
+        sla.refresh_due(new)
         message.inquiry_id = new.id
         events.record(session, new, EventKind.CREATED, actor, at=now,
                       split_from=source.reference, message_id=message.id)
@@ -405,7 +384,5 @@ def mark_spam(actor: User, inquiry_id: int) -> None:
             raise ServiceError(N_("The inquiry is already marked as spam."))
         now = utcnow()
         inquiry.spam = True
-        inquiry.status = Status.CLOSED
-        inquiry.resolved_at = now
-        inquiry.due_at = sla.deadline(inquiry)
-        events.record(session, inquiry, EventKind.MARKED_SPAM, actor, at=now)
+        change_status(session, inquiry, Status.CLOSED, at=now, actor=actor,
+                      kind=EventKind.MARKED_SPAM)

@@ -118,7 +118,7 @@ def test_classify_writes_one_event_with_what_changed(people, make_inquiry):
         Priority.HIGH, category, "nn")
     event = db.session.scalar(select(Event).where(Event.inquiry_id == inquiry.id)
                               .order_by(Event.id.desc()))
-    assert event.kind is EventKind.STATUS_CHANGED and event.data["language"] == "nn"
+    assert event.kind is EventKind.CLASSIFIED and event.data["language"] == "nn"
     with pytest.raises(ServiceError):
         workflow.classify(people["agent"], inquiry.id, priority=Priority.LOW,
                           category_id=999, language="nb")

@@ -126,7 +126,7 @@ def test_other_unit_leader_cannot_read_or_change_by_url_or_form(client, auth, pe
                                data={**data, "csrf_token": token})
         assert response.status_code == 404, path
     kinds = db.session.scalars(select(Event.kind).where(Event.inquiry_id == inquiry.id)).all()
-    assert EventKind.ROUTED in kinds and len(kinds) == 3
+    assert kinds[-2:] == [EventKind.OPENED, EventKind.ROUTED] and len(kinds) == 4
 
 
 def test_unit_leader_returns_through_the_form(client, auth, people, make_inquiry) -> None:

@@ -52,7 +52,7 @@ def test_reply_queues_exactly_one_outbox_item(app: Flask, agent, make_inquiry) -
     db.session.refresh(inquiry)
     assert inquiry.status is Status.WAITING
     assert inquiry.first_response_at is not None
-    assert events_of(inquiry)[-1] is EventKind.REPLIED
+    assert events_of(inquiry)[-2:] == [EventKind.REPLIED, EventKind.SET_WAITING]
 
 
 def test_reply_and_resolve(app: Flask, agent, make_inquiry) -> None:
@@ -119,7 +119,8 @@ def test_unit_leader_cannot_touch_another_units_inquiry(app, agent, make_user,
     ):
         with pytest.raises(NotVisible):
             action()
-    assert events_of(inquiry) == [EventKind.CREATED, EventKind.RECEIPT_QUEUED, EventKind.ROUTED]
+    assert events_of(inquiry) == [EventKind.CREATED, EventKind.RECEIPT_QUEUED, EventKind.OPENED,
+                                  EventKind.ROUTED]
 
 
 def test_unit_leader_cannot_see_front_desk_inquiries(app, make_user, make_inquiry) -> None:

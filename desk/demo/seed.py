@@ -268,7 +268,9 @@ class _History:
         if age < timedelta(hours=rng.uniform(2, 30)):
             return  # still new in the queue
         t = at + timedelta(minutes=rng.uniform(1 if manual else 10, 240))
+        # The story is told in bulk, not through desk.status; its events are the same.
         inquiry.status, inquiry.assignee_id = Status.OPEN, agent.id
+        event(EventKind.OPENED, t, agent)
         event(EventKind.CLAIMED, t, agent, assignee=agent.id)
         recent = age < timedelta(days=4)
         if recent and not manual and rng.random() < 0.3:
@@ -316,8 +318,9 @@ class _History:
         if resolve:
             inquiry.status, inquiry.resolved_at = Status.RESOLVED, when
             event(EventKind.RESOLVED, when, who)
-        else:
-            inquiry.status = Status.WAITING
+        else:  # as desk.status.change_status would: the SLA clock paused from now
+            inquiry.status, inquiry.paused_at = Status.WAITING, when
+            event(EventKind.SET_WAITING, when, who)
 
 
 def _email(name: str, contact_id: int) -> str:

@@ -29,6 +29,7 @@ from desk.facebook.settings import settings_of
 from desk.models import EventKind, Inquiry, Message, StandardReply, Status, User, utcnow
 from desk.outbox import queue_outbound
 from desk.standard_replies import fill
+from desk.status import change_status
 from desk.workflow import acting_on
 
 # Messenger accepts a private reply within 7 days of the comment.
@@ -48,9 +49,9 @@ def _answered(session: Session, inquiry: Inquiry, actor: User, now: datetime,
     first = inquiry.first_response_at is None
     if first:
         inquiry.first_response_at = now
-    inquiry.status = then
-    if first:
-        inquiry.due_at = sla.deadline(inquiry)
+    moved = change_status(session, inquiry, then, at=now, actor=actor)
+    if first and not moved:  # answered: from the first-response to the resolution target
+        sla.refresh_due(inquiry)
 
 
 def public_reply(actor: User, inquiry_id: int, text: str, *, standard_reply_id: int | None = None,

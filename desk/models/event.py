@@ -22,7 +22,14 @@ class EventKind(StrEnum):
     RETURNED = "returned"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    # Until 0013 both a status change (data: status) and a classification (data:
+    # priority, category, language); now only read in old history.
     STATUS_CHANGED = "status_changed"
+    OPENED = "opened"  # new -> open: someone took the inquiry up
+    SET_WAITING = "set_waiting"  # waiting on the citizen: the SLA clock stops
+    RESUMED = "resumed"  # waiting -> open (data: paused_seconds): the clock runs again
+    CLOSED = "closed"
+    CLASSIFIED = "classified"  # priority, category or language set (data: what changed)
     SENT = "sent"
     SEND_FAILED = "send_failed"
     LINKED = "linked"

@@ -130,6 +130,11 @@ class Inquiry(Base):
     # The SLA deadline the desk works toward now; kept by desk.sla.deadline(), whose
     # doc says which target it is. None when there is no target or it is not open.
     due_at: Mapped[datetime | None]
+    # The SLA clock's pause while waiting on the citizen (desk.status): when the current
+    # pause began, and the opening-hours seconds paused since the clock last started,
+    # which desk.sla adds to the target.
+    paused_at: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(default=0)
 
     unit: Mapped[Unit | None] = relationship()
     assignee: Mapped[User | None] = relationship()

@@ -44,8 +44,8 @@ def due_label(inquiry: Inquiry, now: datetime | None = None) -> DueLabel | None:
         return None
     now = now or utcnow()
     if inquiry.status is Status.WAITING:
-        # Not overdue while waiting on the citizen, whatever the time: the pause
-        # accounting that moves the deadline is the SLA engine's to come (desk.sla).
+        # Not overdue while waiting on the citizen, whatever the time: the clock stands
+        # still, and the citizen's reply moves the due time on by the pause (desk.status).
         state = DueState.PAUSED
     elif inquiry.due_at <= now:
         state = DueState.OVERDUE

@@ -3,13 +3,13 @@
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_timedelta, get_locale
+from flask_babel import format_timedelta, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from desk.channels import answered_in_person
 from desk.config import ConfigError, current_config
 from desk.drivers import driver_for
-from desk.models import Direction, EventKind, Priority, Role, SendState, Status, utcnow
+from desk.models import Direction, Event, EventKind, Priority, Role, SendState, Status, utcnow
 from desk.privacy import mask_national_ids
 from desk.web.due import due_label
 
@@ -76,6 +76,11 @@ EVENTS = {
     EventKind.RESOLVED: _l("Resolved"),
     EventKind.REOPENED: _l("Reopened"),
     EventKind.STATUS_CHANGED: _l("Changed"),
+    EventKind.OPENED: _l("Opened"),
+    EventKind.SET_WAITING: _l("Set to wait for the citizen"),
+    EventKind.RESUMED: _l("No longer waiting for the citizen"),
+    EventKind.CLOSED: _l("Closed"),
+    EventKind.CLASSIFIED: _l("Priority, category or language set"),
     EventKind.SENT: _l("Message sent"),
     EventKind.SEND_FAILED: _l("Message could not be delivered"),
     EventKind.LINKED: _l("Linked to another inquiry"),
@@ -91,6 +96,21 @@ EVENTS = {
     EventKind.MOVED_TO_PRIVATE: _l("Public comment moved to a private message"),
     EventKind.COMMENT_HIDDEN: _l("Public comment hidden"),
 }
+
+
+def event_label(event: Event) -> str:
+    """What an event says in the inquiry's history.
+
+    STATUS_CHANGED, written until 0013, meant a status change when its data
+    names the status, else a classification: events are never rewritten, so
+    the old ones are read by what they hold.
+    """
+    if event.kind is EventKind.STATUS_CHANGED:
+        status = event.data.get("status")
+        if status in STATUSES:
+            return gettext("Status set to %(status)s", status=STATUSES[Status(status)])
+        return str(EVENTS[EventKind.CLASSIFIED])
+    return str(EVENTS[event.kind])
 
 
 def age(since: datetime) -> str:
@@ -115,7 +135,7 @@ def init_app(app: Flask) -> None:
         view_label=VIEWS.__getitem__,
         direction_label=DIRECTIONS.__getitem__,
         send_state_label=SEND_STATES.__getitem__,
-        event_label=EVENTS.__getitem__,
+        event_label=event_label,
         priority_label=PRIORITIES.__getitem__,
         sort_label=SORTS.__getitem__,
         language_label=lambda code: LANGUAGES.get(code, code),
